@@ -1,0 +1,146 @@
+//! Typed settings, read in one place: flags, each also an environment variable.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://coordination.db?mode=rwc";
+
+/// Where the service keeps its data.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseSettings {
+    /// `sqlite://FILE?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub database_max_connections: u32,
+
+    /// Seconds to wait for a pooled connection (or for a database that is down) before failing.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value_t = 5, global = true)]
+    pub database_acquire_timeout: u64,
+}
+
+/// Everything `serve` needs beyond the database.
+#[derive(Args, Clone, Debug)]
+pub struct ServerSettings {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: SocketAddr,
+
+    /// Secret that signs login tokens (HS256). When unset, one is generated once and kept beside
+    /// the SQLite file with owner-only permissions; several instances must share one.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of a login token, in minutes.
+    #[arg(long, env = "TOKEN_LIFETIME_MINUTES", default_value_t = 480)]
+    pub token_lifetime_minutes: i64,
+
+    /// Log as JSON lines (for log collectors) instead of text.
+    #[arg(long, env = "LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+
+    /// Allow introspection (on for development; consider turning it off in production).
+    #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+
+    /// Largest request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Deepest allowed query.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Largest allowed query complexity (each field counts 1, lists times their page size).
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+
+    /// Seconds a request may run before it is cut off.
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Seconds to let in-flight requests finish on shutdown.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+
+    /// Most password checks at once; the rest wait, so a login flood cannot starve other work.
+    #[arg(long, env = "PASSWORD_CONCURRENCY", default_value_t = 2)]
+    pub password_concurrency: usize,
+
+    #[command(flatten)]
+    pub periods: PeriodSettings,
+}
+
+/// The reporting calendar (Decree 09/2019/NĐ-CP), days of the month in Vietnam's time zone.
+#[derive(Args, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeriodSettings {
+    /// Last day of a period's data (its data run from the day after this in the previous month).
+    #[arg(long, env = "PERIOD_CUTOFF_DAY", default_value_t = 14)]
+    pub cutoff_day: u32,
+    /// Ministries' reports are due to the Secretariat by the end of this day of the named month.
+    #[arg(long, env = "PERIOD_MINISTRY_DUE_DAY", default_value_t = 20)]
+    pub ministry_due_day: u32,
+    /// The Working Group's consolidated report is due by the end of this day.
+    #[arg(long, env = "PERIOD_CONSOLIDATED_DUE_DAY", default_value_t = 25)]
+    pub consolidated_due_day: u32,
+}
+
+impl Default for PeriodSettings {
+    fn default() -> Self {
+        Self { cutoff_day: 14, ministry_due_day: 20, consolidated_due_day: 25 }
+    }
+}
+
+impl ServerSettings {
+    /// Settings for tests and embedding: defaults, a given secret, an ephemeral port.
+    pub fn for_tests(jwt_secret: &str) -> Self {
+        Self {
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: Some(jwt_secret.to_owned()),
+            token_lifetime_minutes: 60,
+            log_json: false,
+            introspection: true,
+            max_body_bytes: 1_048_576,
+            max_depth: 12,
+            max_complexity: 50_000,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 5,
+            password_concurrency: 2,
+            periods: PeriodSettings::default(),
+        }
+    }
+}
+
+impl DatabaseSettings {
+    pub fn new(database_url: &str) -> Self {
+        Self { database_url: database_url.to_owned(), database_max_connections: 16, database_acquire_timeout: 5 }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// The SQLite file, when the database is one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_path_is_read_from_the_url() {
+        assert_eq!(DatabaseSettings::new("sqlite://data/c.db?mode=rwc").sqlite_path(), Some("data/c.db".into()));
+        assert_eq!(DatabaseSettings::new("sqlite:c.db").sqlite_path(), Some("c.db".into()));
+        assert_eq!(DatabaseSettings::new("postgres://x@y/z").sqlite_path(), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! Database connections: SQLite (WAL, busy timeout, a pool that lets readers run beside the
+//! writer) or PostgreSQL, with every statement counted for `/metrics` and for the request that
+//! issued it.
+
+use crate::config::DatabaseSettings;
+use crate::metrics::Metrics;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::Duration;
+
+tokio::task_local! {
+    /// Statements issued by the current request, when it counts them.
+    pub static STATEMENTS: Cell<u64>;
+}
+
+/// Connects, with SQLite tuned for a server and every statement counted.
+pub async fn connect(settings: &DatabaseSettings, metrics: Arc<Metrics>) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = settings.sqlite_path() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .max_connections(settings.database_max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(settings.database_acquire_timeout))
+        .connect_timeout(Duration::from_secs(settings.database_acquire_timeout))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(move |info| {
+        metrics.record_statement(info.elapsed, info.failed);
+        let _ = STATEMENTS.try_with(|count| count.set(count.get() + 1));
+    });
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
+/// transaction that reads then writes cannot fail with SQLITE_BUSY halfway.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Whether the database answers.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}

@@ -1,0 +1,31 @@
+//! Relay connections over the service's keyset pages.
+
+use crate::service::page::{CountQuery, Page, PageArgs};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Object, Result};
+
+/// `totalCount`, computed only when asked for.
+pub struct TotalCount(CountQuery);
+
+#[Object]
+impl TotalCount {
+    /// How many items match the filter, across all pages.
+    async fn total_count(&self) -> Result<u64> {
+        Ok(self.0.run().await?)
+    }
+}
+
+pub type Conn<N> = Connection<String, N, TotalCount, EmptyFields>;
+
+pub fn connection<M, N>(page: Page<M>, node: impl Fn(M) -> N) -> Conn<N>
+where
+    N: async_graphql::OutputType,
+{
+    let mut conn = Connection::with_additional_fields(page.has_previous, page.has_next, TotalCount(page.count));
+    conn.edges.extend(page.items.into_iter().map(|(cursor, m)| Edge::new(cursor, node(m))));
+    conn
+}
+
+pub fn args(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> PageArgs {
+    PageArgs { first, after, last, before }
+}

@@ -1,0 +1,122 @@
+//! The GraphQL API: one module per domain, each with its types and its part of the Query and
+//! Mutation roots, merged here. Resolvers are thin: read arguments, call `service`, map the result.
+
+pub mod audit;
+pub mod auth;
+pub mod blocker;
+pub mod connection;
+pub mod directive;
+pub mod loaders;
+pub mod ministry;
+pub mod report;
+pub mod scalars;
+pub mod summary;
+pub mod task;
+pub mod working_group;
+
+use crate::error::AppError;
+use crate::service::{Actor, AppState};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
+use loaders::Loaders;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Every query of the API.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    auth::AuthQuery,
+    ministry::MinistryQuery,
+    working_group::WorkingGroupQuery,
+    directive::DirectiveQuery,
+    task::TaskQuery,
+    report::ReportQuery,
+    blocker::BlockerQuery,
+    summary::SummaryQuery,
+    audit::AuditQuery,
+);
+
+/// Every mutation of the API. Each runs in one transaction and writes one audit event.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    auth::AuthMutation,
+    ministry::MinistryMutation,
+    working_group::WorkingGroupMutation,
+    directive::DirectiveMutation,
+    task::TaskMutation,
+    report::ReportMutation,
+    blocker::BlockerMutation,
+);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits that protect the server from expensive queries.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_depth: 16, max_complexity: 50_000, introspection: true }
+    }
+}
+
+/// The schema without any state: for exporting the SDL and for tests.
+pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(8)
+        .limit_recursive_depth(32);
+    if !limits.introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder
+}
+
+/// The running schema, holding the shared state.
+pub fn build(state: Arc<AppState>, limits: Limits) -> AppSchema {
+    schema_builder(limits).data(state).finish()
+}
+
+/// The SDL of the schema, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder(Limits::default()).finish().sdl()
+}
+
+/// The per-request data the HTTP edge adds to a GraphQL request.
+pub fn request_data(state: &Arc<AppState>, actor: Option<Actor>) -> (Option<Actor>, DataLoader<Loaders>) {
+    (actor, DataLoader::new(Loaders::new(state.db.clone()), tokio::spawn))
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> Result<&'a Arc<AppState>, AppError> {
+    ctx.data::<Arc<AppState>>().map_err(|_| AppError::internal("schema built without state"))
+}
+
+/// The caller, or UNAUTHENTICATED.
+pub(crate) fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, AppError> {
+    match ctx.data::<Option<Actor>>() {
+        Ok(Some(actor)) => Ok(actor),
+        _ => Err(AppError::Unauthenticated("sign in first: send `Authorization: Bearer <token>`".into())),
+    }
+}
+
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<Loaders>, AppError> {
+    ctx.data::<DataLoader<Loaders>>().map_err(|_| AppError::internal("request built without loaders"))
+}
+
+/// Reads an ID argument as a UUID, naming the field when it is not one.
+pub(crate) fn uuid(field: &str, id: &ID) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, format!("`{}` is not an id", id.as_str())))
+}
+
+pub(crate) fn opt_uuid(field: &str, id: &Option<ID>) -> Result<Option<Uuid>, AppError> {
+    id.as_ref().map(|id| uuid(field, id)).transpose()
+}
+
+pub(crate) fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}

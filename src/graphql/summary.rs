@@ -1,0 +1,170 @@
+//! The monthly summary for the Steering Committee.
+
+use super::ministry::{self, Ministry};
+use super::report::{MonthlyReport, ReportingPeriod};
+use super::task::{self, Task};
+use super::{actor, state, uuid};
+use crate::service::access::Action;
+use crate::service::summary::{self, BlockerCounts, MinistryRow, TaskCounts};
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use entity::enums::Severity;
+use uuid::Uuid;
+
+/// Tasks in the four classes of government task tracking.
+#[derive(SimpleObject)]
+pub struct TasksByTimeliness {
+    /// Done on time.
+    pub completed_on_time: u64,
+    /// Done late.
+    pub completed_late: u64,
+    /// In progress within the deadline.
+    pub in_progress_on_time: u64,
+    /// In progress past the deadline.
+    pub overdue: u64,
+    /// Of those in progress on time, due within 7 days.
+    pub due_soon: u64,
+}
+
+impl From<&TaskCounts> for TasksByTimeliness {
+    fn from(c: &TaskCounts) -> Self {
+        Self {
+            completed_on_time: c.completed_on_time,
+            completed_late: c.completed_late,
+            in_progress_on_time: c.in_progress_on_time,
+            overdue: c.overdue,
+            due_soon: c.due_soon,
+        }
+    }
+}
+
+/// A (ministry, task) report that has not been submitted.
+pub struct MissingReport {
+    task_id: Uuid,
+    ministry_id: Uuid,
+}
+
+#[Object]
+impl MissingReport {
+    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+        task::load(ctx, self.task_id).await
+    }
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+        ministry::load(ctx, self.ministry_id).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SeverityCount {
+    pub severity: Severity,
+    pub count: u64,
+}
+
+/// Unresolved blockers (open, forwarded, in progress, escalated).
+#[derive(SimpleObject)]
+pub struct OpenBlockers {
+    pub total: u64,
+    pub by_severity: Vec<SeverityCount>,
+    /// Raised less than 7 days ago.
+    pub under_7_days: u64,
+    /// Raised 7 to 30 days ago.
+    pub from_7_to_30_days: u64,
+    /// Raised more than 30 days ago.
+    pub over_30_days: u64,
+    /// Age of the oldest, in days.
+    pub oldest_days: Option<i64>,
+}
+
+impl From<&BlockerCounts> for OpenBlockers {
+    fn from(b: &BlockerCounts) -> Self {
+        Self {
+            total: b.total,
+            by_severity: b.by_severity.iter().map(|(s, n)| SeverityCount { severity: *s, count: *n }).collect(),
+            under_7_days: b.under_7_days,
+            from_7_to_30_days: b.from_7_to_30_days,
+            over_30_days: b.over_30_days,
+            oldest_days: b.oldest_days,
+        }
+    }
+}
+
+/// One ministry's line in the summary.
+pub struct MinistrySummary(MinistryRow);
+
+#[Object]
+impl MinistrySummary {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+        ministry::load(ctx, self.0.ministry_id).await
+    }
+    /// Reports expected from it this period (one per active task it leads).
+    async fn expected(&self) -> u64 {
+        self.0.expected
+    }
+    /// Reports it submitted this period (on tasks it leads or cooperates on).
+    async fn submitted(&self) -> u64 {
+        self.0.submitted
+    }
+    async fn missing(&self) -> u64 {
+        self.0.missing
+    }
+    async fn late(&self) -> u64 {
+        self.0.late
+    }
+    /// Unresolved blockers it must clear (or raised and not yet forwarded).
+    async fn open_blockers(&self) -> u64 {
+        self.0.open_blockers
+    }
+}
+
+/// What the Working Group reports to the Steering Committee for a period.
+pub struct MonthlySummary(summary::MonthlySummary);
+
+#[Object]
+impl MonthlySummary {
+    /// `YYYY-MM`.
+    async fn period(&self) -> String {
+        self.0.window.period.to_string()
+    }
+    async fn reporting_period(&self, ctx: &Context<'_>) -> Result<ReportingPeriod> {
+        Ok(ReportingPeriod { window: self.0.window.clone(), now: state(ctx)?.clock.now() })
+    }
+    /// The day (in Vietnam) the timeliness figures are computed for.
+    async fn as_of(&self) -> super::scalars::Date {
+        super::scalars::Date(self.0.as_of)
+    }
+    async fn tasks_by_timeliness(&self) -> TasksByTimeliness {
+        (&self.0.tasks).into()
+    }
+    /// Reports expected from lead ministries and not submitted.
+    async fn missing_reports(&self) -> Vec<MissingReport> {
+        self.0.missing_reports.iter().map(|(t, m)| MissingReport { task_id: *t, ministry_id: *m }).collect()
+    }
+    /// Reports first submitted after the ministries' due moment.
+    async fn late_reports(&self) -> Vec<MonthlyReport> {
+        self.0.late_reports.iter().cloned().map(MonthlyReport).collect()
+    }
+    async fn overdue_tasks(&self) -> Vec<Task> {
+        self.0.overdue_tasks.iter().cloned().map(Task).collect()
+    }
+    async fn open_blockers(&self) -> OpenBlockers {
+        (&self.0.blockers).into()
+    }
+    /// A row per ministry of the working group (and per lead ministry of its tasks).
+    async fn ministries(&self) -> Vec<MinistrySummary> {
+        self.0.ministries.iter().cloned().map(MinistrySummary).collect()
+    }
+}
+
+#[derive(Default)]
+pub struct SummaryQuery;
+
+#[Object]
+impl SummaryQuery {
+    /// The monthly summary of a working group for a period (`YYYY-MM`).
+    async fn monthly_summary(&self, ctx: &Context<'_>, working_group_id: ID, period: String) -> Result<MonthlySummary> {
+        let principal = &actor(ctx)?.principal;
+        principal.require(Action::ReadTasks)?;
+        principal.require(Action::ReadReports)?;
+        let summary = summary::monthly(state(ctx)?, uuid("workingGroupId", &working_group_id)?, &period).await?;
+        Ok(MonthlySummary(summary))
+    }
+}

@@ -1,0 +1,37 @@
+//! The HTTP edge: router, the GraphQL handler, health, readiness and metrics.
+
+pub mod graphql;
+pub mod health;
+pub mod middleware;
+
+use crate::graphql::AppSchema;
+use crate::service::AppState;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: Arc<AppState>,
+    pub schema: AppSchema,
+    pub request_timeout: Duration,
+}
+
+pub fn router(state: HttpState, max_body_bytes: usize) -> Router {
+    let metrics = state.app.metrics.clone();
+    Router::new()
+        .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(metrics, middleware::record))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

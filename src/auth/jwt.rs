@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 pub const ISSUER: &str = "coordination";
 pub const AUDIENCE: &str = "coordination-api";
+/// Clock skew tolerated between instances, in seconds.
+const LEEWAY_SECS: i64 = 30;
 
 /// The claims of a login token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -35,8 +37,10 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 30;
+        // Times are checked below against the service's clock, the one that issued the token.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.leeway = 0;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -69,8 +73,11 @@ impl JwtKeys {
             tracing::info!(reason = %e, "login token refused");
             invalid()
         })?;
-        // A token issued in the future was not issued by us.
-        if data.claims.iat > now.timestamp() + self.validation.leeway as i64 {
+        let (now, leeway) = (now.timestamp(), LEEWAY_SECS);
+        let c = &data.claims;
+        // Expired, not yet valid, or issued in the future (so not by us).
+        if c.exp <= now - leeway || c.nbf > now + leeway || c.iat > now + leeway || c.exp <= c.iat {
+            tracing::info!("login token refused: outside its validity");
             return Err(invalid());
         }
         Uuid::parse_str(&data.claims.sub).map_err(|_| invalid())

@@ -196,6 +196,8 @@ impl BlockerQuery {
             None => (BlockerOrderField::CreatedAt, true),
         };
         let page = blockers::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before)).await?;
+        let rows: Vec<_> = page.items.iter().map(|(_, b)| b).collect();
+        super::loaders::prime_blockers(ctx, &rows).await?;
         Ok(connection(page, Blocker))
     }
 

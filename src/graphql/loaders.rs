@@ -110,3 +110,62 @@ impl Loader<MembersOf> for Loaders {
         Ok(out)
     }
 }
+
+use async_graphql::Context;
+use std::collections::HashSet;
+
+/// Whether the selection of a connection asks for `path` on its nodes (through `nodes` or `edges.node`).
+fn wants(ctx: &Context<'_>, path: &[&str]) -> bool {
+    let look = ctx.look_ahead();
+    [look.field("nodes"), look.field("edges").field("node")].into_iter().any(|mut node| {
+        for name in path {
+            node = node.field(name);
+        }
+        node.exists()
+    })
+}
+
+/// Loads, in one batch per kind, the relations a page of blockers will ask for, so that the
+/// statements per page do not depend on its size or on how resolvers interleave.
+pub async fn prime_blockers(ctx: &Context<'_>, rows: &[&entity::blocker::Model]) -> async_graphql::Result<()> {
+    let loader = super::loader(ctx)?;
+    let mut ministries: HashSet<Uuid> = HashSet::new();
+    if wants(ctx, &["task"]) {
+        let tasks = loader.load_many(rows.iter().filter_map(|b| b.task_id).map(TaskId)).await?;
+        if wants(ctx, &["task", "leadMinistry"]) {
+            ministries.extend(tasks.values().map(|t| t.lead_ministry_id));
+        }
+    }
+    if wants(ctx, &["raisedBy"]) {
+        ministries.extend(rows.iter().map(|b| b.raised_by_ministry_id));
+    }
+    if wants(ctx, &["responsibleMinistry"]) {
+        ministries.extend(rows.iter().filter_map(|b| b.responsible_ministry_id));
+    }
+    if !ministries.is_empty() {
+        loader.load_many(ministries.into_iter().map(MinistryId)).await?;
+    }
+    Ok(())
+}
+
+/// The same for a page of tasks.
+pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_graphql::Result<()> {
+    let loader = super::loader(ctx)?;
+    let mut ministries: HashSet<Uuid> = HashSet::new();
+    if wants(ctx, &["leadMinistry"]) {
+        ministries.extend(rows.iter().map(|t| t.lead_ministry_id));
+    }
+    if wants(ctx, &["cooperatingMinistries"]) {
+        let lists = loader.load_many(rows.iter().map(|t| CooperatorsOf(t.id))).await?;
+        // Already fetched with the links; feeding them saves the ministries query.
+        let found: Vec<(MinistryId, ministry::Model)> = lists.into_values().flatten().map(|m| (MinistryId(m.id), m)).collect();
+        loader.feed_many(found).await;
+    }
+    if wants(ctx, &["directive"]) {
+        loader.load_many(rows.iter().filter_map(|t| t.directive_id).map(DirectiveId)).await?;
+    }
+    if !ministries.is_empty() {
+        loader.load_many(ministries.into_iter().map(MinistryId)).await?;
+    }
+    Ok(())
+}

@@ -16,7 +16,7 @@ pub mod working_group;
 
 use crate::error::AppError;
 use crate::service::{Actor, AppState};
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
 use loaders::Loaders;
 use std::sync::Arc;
@@ -88,9 +88,12 @@ pub fn sdl() -> String {
 }
 
 /// The per-request data the HTTP edge adds to a GraphQL request.
-pub fn request_data(state: &Arc<AppState>, actor: Option<Actor>) -> (Option<Actor>, DataLoader<Loaders>) {
-    (actor, DataLoader::new(Loaders::new(state.db.clone()), tokio::spawn))
+pub fn request_data(state: &Arc<AppState>, actor: Option<Actor>) -> (Option<Actor>, RequestLoader) {
+    (actor, DataLoader::with_cache(Loaders::new(state.db.clone()), tokio::spawn, HashMapCache::default()))
 }
+
+/// The loader of one request. It caches, so relations primed from a page are not fetched again.
+pub type RequestLoader = DataLoader<Loaders, HashMapCache>;
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> Result<&'a Arc<AppState>, AppError> {
     ctx.data::<Arc<AppState>>().map_err(|_| AppError::internal("schema built without state"))
@@ -104,8 +107,8 @@ pub(crate) fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, AppError> {
     }
 }
 
-pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<Loaders>, AppError> {
-    ctx.data::<DataLoader<Loaders>>().map_err(|_| AppError::internal("request built without loaders"))
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader, AppError> {
+    ctx.data::<RequestLoader>().map_err(|_| AppError::internal("request built without loaders"))
 }
 
 /// Reads an ID argument as a UUID, naming the field when it is not one.

@@ -212,6 +212,8 @@ impl TaskQuery {
         };
         let (field, desc) = order_by.map(|o| (o.field, o.direction == Direction::Desc)).unwrap_or_default();
         let page = tasks::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before)).await?;
+        let rows: Vec<_> = page.items.iter().map(|(_, t)| t).collect();
+        super::loaders::prime_tasks(ctx, &rows).await?;
         Ok(connection(page, Task))
     }
 

@@ -12,7 +12,11 @@ use std::io::Read;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "coordination", version, about = "GraphQL API through which Vietnam's ministries coordinate the national strategic-technology programme")]
+#[command(
+    name = "coordination",
+    version,
+    about = "GraphQL API through which Vietnam's ministries coordinate the national strategic-technology programme"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseSettings,
@@ -109,14 +113,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { demo } => {
             let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
             eprintln!("seeding reference data…");
-            let report = seed::reference(&state).await.map_err(|e| anyhow::anyhow!("seeding failed: {}", e.detail()))?;
+            let report =
+                seed::reference(&state).await.map_err(|e| anyhow::anyhow!("seeding failed: {}", e.detail()))?;
             eprintln!(
                 "added {} ministries, {} directives, {} working groups, {} tasks (existing rows were left as they were)",
                 report.ministries, report.directives, report.working_groups, report.tasks
             );
             if demo {
                 eprintln!("creating demo users (argon2 hashing takes a moment each)…");
-                let accounts = seed::demo_users(&state).await.map_err(|e| anyhow::anyhow!("creating demo users failed: {}", e.detail()))?;
+                let accounts = seed::demo_users(&state)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("creating demo users failed: {}", e.detail()))?;
                 println!("Demo accounts (for trying the service; do not use in production):");
                 for (username, role, password) in accounts {
                     println!("  {username:<20} {:<17} {password}", role.as_str());
@@ -140,8 +147,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
-            let input = users::UserInput { username, display_name, role: parse_role(&role)?, ministry_code: ministry, ministry_id: None, password };
-            let user = users::create_user(&state, &users::command_line_actor(), input).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            let input = users::UserInput {
+                username,
+                display_name,
+                role: parse_role(&role)?,
+                ministry_code: ministry,
+                ministry_id: None,
+                password,
+            };
+            let user = users::create_user(&state, &users::command_line_actor(), input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
             eprintln!("created user {} ({}), id {}", user.username, user.role, user.id);
             Ok(())
         }
@@ -153,8 +169,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|s| Scope::parse(s).with_context(|| format!("unknown scope `{s}`")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
-            let input = users::TokenInput { name, scopes: parsed, ministry_code: ministry, ministry_id: None, expires_in_days: expires_in };
-            let (token, model) = users::create_token(&state, &users::command_line_actor(), input).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            let input = users::TokenInput {
+                name,
+                scopes: parsed,
+                ministry_code: ministry,
+                ministry_id: None,
+                expires_in_days: expires_in,
+            };
+            let (token, model) = users::create_token(&state, &users::command_line_actor(), input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
             eprintln!("created service token {} (id {}); it is shown once:", model.name, model.id);
             println!("{token}");
             Ok(())

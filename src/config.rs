@@ -52,7 +52,7 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
 
     /// Deepest allowed query.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15)]
     pub max_depth: usize,
 
     /// Largest allowed query complexity (each field counts 1, lists times their page size).
@@ -105,7 +105,7 @@ impl ServerSettings {
             log_json: false,
             introspection: true,
             max_body_bytes: 1_048_576,
-            max_depth: 12,
+            max_depth: 15,
             max_complexity: 50_000,
             request_timeout_secs: 30,
             shutdown_grace_secs: 5,

@@ -14,12 +14,19 @@ pub enum AppError {
     Unauthenticated(String),
     Forbidden(String),
     NotFound(String),
-    BadInput { field: Option<String>, message: String },
+    BadInput {
+        field: Option<String>,
+        message: String,
+    },
     Conflict(String),
     InvalidTransition(String),
-    IncompleteTask { missing: Vec<String> },
+    IncompleteTask {
+        missing: Vec<String>,
+    },
     QueryTooComplex(String),
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// Logged with its detail where it happens; the client sees only a generic message.
     Internal(String),
 }
@@ -37,10 +44,9 @@ impl AppError {
             | Self::InvalidTransition(m)
             | Self::QueryTooComplex(m) => m.clone(),
             Self::BadInput { message, .. } => message.clone(),
-            Self::IncompleteTask { missing } => format!(
-                "the task cannot be issued until all \"7 rõ\" items are set; missing: {}",
-                missing.join(", ")
-            ),
+            Self::IncompleteTask { missing } => {
+                format!("the task cannot be issued until all \"7 rõ\" items are set; missing: {}", missing.join(", "))
+            }
             Self::RateLimited { retry_after_secs } => format!("too many requests; retry after {retry_after_secs} s"),
             Self::Internal(_) => "internal error; the request was not completed".to_owned(),
         }
@@ -83,9 +89,7 @@ impl AppError {
     }
 
     pub fn stale(what: &str) -> Self {
-        Self::Conflict(format!(
-            "the {what} was changed by someone else since you read it; reload it and try again"
-        ))
+        Self::Conflict(format!("the {what} was changed by someone else since you read it; reload it and try again"))
     }
 
     pub fn transition(what: &str, from: BlockerStatus, action: &str) -> Self {

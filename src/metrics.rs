@@ -111,7 +111,11 @@ impl Metrics {
         let _ = writeln!(out, "coordination_db_statements_total {}", self.statements());
         out.push_str("# HELP coordination_db_statement_failures_total SQL statements that failed.\n");
         out.push_str("# TYPE coordination_db_statement_failures_total counter\n");
-        let _ = writeln!(out, "coordination_db_statement_failures_total {}", self.statement_failures.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "coordination_db_statement_failures_total {}",
+            self.statement_failures.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP coordination_db_statement_duration_seconds Time per SQL statement.\n");
         out.push_str("# TYPE coordination_db_statement_duration_seconds histogram\n");
         self.statement_latency.render(&mut out, "coordination_db_statement_duration_seconds", "");

@@ -70,7 +70,8 @@ fn jwt_secret(db: &DatabaseSettings, server: &ServerSettings) -> anyhow::Result<
     let mut bytes = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
     let secret = hex::encode(bytes);
-    write_private(&path, &secret).with_context(|| format!("cannot keep the generated JWT secret at {}", path.display()))?;
+    write_private(&path, &secret)
+        .with_context(|| format!("cannot keep the generated JWT secret at {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a JWT secret");
     Ok(secret)
 }
@@ -116,7 +117,9 @@ pub async fn bootstrap(state: &AppState) -> anyhow::Result<Option<(String, Strin
         ministry_id: None,
         password: password.clone(),
     };
-    users::create_user(state, &users::command_line_actor(), input).await.map_err(|e| anyhow::anyhow!("creating the first admin: {}", e.detail()))?;
+    users::create_user(state, &users::command_line_actor(), input)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first admin: {}", e.detail()))?;
     Ok(Some(("admin".into(), password)))
 }
 
@@ -129,11 +132,21 @@ pub struct Application {
 
 impl Application {
     pub async fn build(state: Arc<AppState>, server: &ServerSettings) -> anyhow::Result<Self> {
-        let limits = Limits { max_depth: server.max_depth, max_complexity: server.max_complexity, introspection: server.introspection };
+        let limits = Limits {
+            max_depth: server.max_depth,
+            max_complexity: server.max_complexity,
+            introspection: server.introspection,
+        };
         let schema = graphql::build(state.clone(), limits);
-        let http_state = HttpState { app: state.clone(), schema, request_timeout: Duration::from_secs(server.request_timeout_secs.max(1)) };
+        let http_state = HttpState {
+            app: state.clone(),
+            schema,
+            request_timeout: Duration::from_secs(server.request_timeout_secs.max(1)),
+        };
         let router = http::router(http_state, server.max_body_bytes);
-        let listener = TcpListener::bind(server.bind_addr).await.with_context(|| format!("cannot listen on {}", server.bind_addr))?;
+        let listener = TcpListener::bind(server.bind_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", server.bind_addr))?;
         Ok(Self { listener, state, router, grace: Duration::from_secs(server.shutdown_grace_secs) })
     }
 

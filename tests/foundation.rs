@@ -43,7 +43,9 @@ async fn timeliness_is_computed_in_vietnam() {
             async move {
                 app.set_now(when);
                 let token = app.login("admin.test", common::PASSWORD).await;
-                let (_, body) = app.post(Some(&token), "{ tasks(filter: { search: \"TB22-3\" }) { nodes { timeliness } } }", json!({})).await;
+                let (_, body) = app
+                    .post(Some(&token), "{ tasks(filter: { search: \"TB22-3\" }) { nodes { timeliness } } }", json!({}))
+                    .await;
                 body["data"]["tasks"]["nodes"][0]["timeliness"].as_str().unwrap_or("none").to_owned()
             }
         };
@@ -54,8 +56,11 @@ async fn timeliness_is_computed_in_vietnam() {
         assert_eq!(at("2026-06-30T17:00:00Z").await, "OVERDUE");
         app.set_now("2026-05-01T00:00:00Z");
         let token = app.login("admin.test", common::PASSWORD).await;
-        let (_, body) = app.post(Some(&token), "{ tasks(filter: { timeliness: [ON_SCHEDULE] }) { nodes { code } } }", json!({})).await;
-        let mut codes: Vec<&str> = body["data"]["tasks"]["nodes"].as_array().unwrap().iter().map(|n| n["code"].as_str().unwrap()).collect();
+        let (_, body) = app
+            .post(Some(&token), "{ tasks(filter: { timeliness: [ON_SCHEDULE] }) { nodes { code } } }", json!({}))
+            .await;
+        let mut codes: Vec<&str> =
+            body["data"]["tasks"]["nodes"].as_array().unwrap().iter().map(|n| n["code"].as_str().unwrap()).collect();
         codes.sort();
         assert_eq!(codes, ["TB22-3", "TB22-4A", "TB22-4B", "TB22-5", "TB22-6", "TB22-PL2B"], "due after 8 May");
         app.finish().await;
@@ -93,7 +98,10 @@ async fn bad_tokens_are_refused_with_unauthenticated() {
         let none = format!("{}.{}.", b64(json!({ "alg": "none", "typ": "JWT" })), b64(claims(now, now + 3600)));
         assert_eq!(code_for(&app, &none).await, (401, "UNAUTHENTICATED".into()));
 
-        let no_audience = token(json!({ "sub": admin.user_id, "iss": "coordination", "iat": now, "nbf": now, "exp": now + 3600 }), SECRET.as_bytes());
+        let no_audience = token(
+            json!({ "sub": admin.user_id, "iss": "coordination", "iat": now, "nbf": now, "exp": now + 3600 }),
+            SECRET.as_bytes(),
+        );
         assert_eq!(code_for(&app, &no_audience).await, (401, "UNAUTHENTICATED".into()));
 
         assert_eq!(code_for(&app, "garbage").await, (401, "UNAUTHENTICATED".into()));
@@ -125,12 +133,22 @@ async fn a_deactivated_user_is_locked_out_at_once() {
         let officer = app.officer_of("MOF").await;
         officer.data("{ me { name role } }", json!({})).await;
         let d = admin.data("{ users(first: 10) { nodes { id username version } } }", json!({})).await;
-        let user = d["users"]["nodes"].as_array().unwrap().iter().find(|u| u["username"] == "officer.mof").cloned().unwrap();
+        let user =
+            d["users"]["nodes"].as_array().unwrap().iter().find(|u| u["username"] == "officer.mof").cloned().unwrap();
         admin
-            .data("mutation($id: ID!, $v: Int!) { deactivateUser(id: $id, expectedVersion: $v) { active } }", json!({ "id": user["id"], "v": user["version"] }))
+            .data(
+                "mutation($id: ID!, $v: Int!) { deactivateUser(id: $id, expectedVersion: $v) { active } }",
+                json!({ "id": user["id"], "v": user["version"] }),
+            )
             .await;
         assert_eq!(officer.error("{ me { name } }", json!({})).await, "UNAUTHENTICATED");
-        let (_, body) = app.post(None, "mutation { login(username: \"officer.mof\", password: \"correct horse battery staple\") { token } }", json!({})).await;
+        let (_, body) = app
+            .post(
+                None,
+                "mutation { login(username: \"officer.mof\", password: \"correct horse battery staple\") { token } }",
+                json!({}),
+            )
+            .await;
         assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
         app.finish().await;
     }
@@ -142,7 +160,9 @@ async fn the_role_matrix_guards_reads() {
         let observer = app.observer().await;
         assert_eq!(observer.error("{ auditEvents { totalCount } }", json!({})).await, "FORBIDDEN");
         assert_eq!(observer.error("{ users { totalCount } }", json!({})).await, "FORBIDDEN");
-        observer.data("{ blockers { totalCount } tasks { totalCount } monthlyReports { totalCount } }", json!({})).await;
+        observer
+            .data("{ blockers { totalCount } tasks { totalCount } monthlyReports { totalCount } }", json!({}))
+            .await;
         let officer = app.officer_of("MOST").await;
         assert_eq!(officer.error("{ auditEvents { totalCount } }", json!({})).await, "FORBIDDEN");
         assert_eq!(officer.error("{ serviceTokens { totalCount } }", json!({})).await, "FORBIDDEN");
@@ -161,13 +181,17 @@ async fn service_tokens_are_scoped_and_revocable() {
         let d = admin.data(create, json!({ "i": { "name": "dashboard", "scopes": ["BLOCKERS_READ"] } })).await;
         let token = d["createServiceToken"]["token"].as_str().unwrap().to_owned();
         let id = d["createServiceToken"]["serviceToken"]["id"].clone();
-        let (status, body) = app.post(Some(&token), "{ blockers(first: 5) { totalCount nodes { task { code } } } }", json!({})).await;
+        let (status, body) =
+            app.post(Some(&token), "{ blockers(first: 5) { totalCount nodes { task { code } } } }", json!({})).await;
         assert_eq!(status, 200);
         assert!(body.get("errors").is_none(), "{body}");
         let (_, body) = app.post(Some(&token), "{ monthlyReports { totalCount } }", json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
         // A write scope needs a ministry.
-        assert_eq!(admin.error(create, json!({ "i": { "name": "x", "scopes": ["REPORTS_WRITE"] } })).await, "BAD_USER_INPUT");
+        assert_eq!(
+            admin.error(create, json!({ "i": { "name": "x", "scopes": ["REPORTS_WRITE"] } })).await,
+            "BAD_USER_INPUT"
+        );
         // Revoked: refused on the next request.
         admin.data("mutation($id: ID!) { revokeServiceToken(id: $id) { revokedAt } }", json!({ "id": id })).await;
         let (status, body) = app.post(Some(&token), "{ blockers { totalCount } }", json!({})).await;
@@ -243,7 +267,9 @@ async fn page_limits_and_bad_cursors_are_user_errors() {
         assert_eq!(s.error("{ tasks(first: -1) { totalCount } }", json!({})).await, "BAD_USER_INPUT");
         assert_eq!(s.error("{ tasks(after: \"bm9wZQ\") { totalCount } }", json!({})).await, "BAD_USER_INPUT");
         assert_eq!(s.error("{ task(id: \"not-an-id\") { code } }", json!({})).await, "BAD_USER_INPUT");
-        let d = s.data("{ tasks(last: 2) { nodes { code dueDate } pageInfo { hasPreviousPage hasNextPage } } }", json!({})).await;
+        let d = s
+            .data("{ tasks(last: 2) { nodes { code dueDate } pageInfo { hasPreviousPage hasNextPage } } }", json!({}))
+            .await;
         assert_eq!(d["tasks"]["nodes"][0]["dueDate"], "2026-06-30");
         assert_eq!(d["tasks"]["nodes"][1], json!({ "code": "TB22-PL2B-TT", "dueDate": null }));
         assert_eq!(d["tasks"]["pageInfo"]["hasPreviousPage"], true);
@@ -255,11 +281,12 @@ async fn page_limits_and_bad_cursors_are_user_errors() {
 async fn insert_blockers(app: &TestApp, n: usize) {
     use entity::blocker;
     use entity::enums::*;
-    use sea_orm::{EntityTrait, Set};
     use sea_orm::{ColumnTrait, QueryFilter};
+    use sea_orm::{EntityTrait, Set};
     let db = &app.state.db;
     let ministries = entity::ministry::Entity::find().all(db).await.unwrap();
-    let tasks = entity::task::Entity::find().filter(entity::task::Column::Status.eq(TaskStatus::Active)).all(db).await.unwrap();
+    let tasks =
+        entity::task::Entity::find().filter(entity::task::Column::Status.eq(TaskStatus::Active)).all(db).await.unwrap();
     let now = chrono::Utc::now();
     let rows: Vec<blocker::ActiveModel> = (0..n)
         .map(|i| blocker::ActiveModel {
@@ -344,19 +371,46 @@ async fn graphql_over_http_rules() {
         let s = app.admin().await;
         let client = &app.client;
         // A query over GET works; a mutation over GET is refused and changes nothing.
-        let res = client.get(app.url("/graphql")).query(&[("query", "{ me { name } }")]).bearer_auth(&s.token).send().await.unwrap();
+        let res = client
+            .get(app.url("/graphql"))
+            .query(&[("query", "{ me { name } }")])
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
-        let m = "mutation { createMinistry(input: { code: \"GETX\", nameVi: \"x\", nameEn: \"x\", kind: OTHER }) { id } }";
+        let m =
+            "mutation { createMinistry(input: { code: \"GETX\", nameVi: \"x\", nameEn: \"x\", kind: OTHER }) { id } }";
         let res = client.get(app.url("/graphql")).query(&[("query", m)]).bearer_auth(&s.token).send().await.unwrap();
         assert_eq!(res.status(), 405);
         let d = s.data("{ ministry(code: \"GETX\") { id } }", json!({})).await;
         assert_eq!(d["ministry"], Value::Null);
         // No text/plain side door, no batches, no broken JSON.
-        let res = client.post(app.url("/graphql")).bearer_auth(&s.token).header("content-type", "text/plain").body(r#"{"query":"{ me { name } }"}"#).send().await.unwrap();
+        let res = client
+            .post(app.url("/graphql"))
+            .bearer_auth(&s.token)
+            .header("content-type", "text/plain")
+            .body(r#"{"query":"{ me { name } }"}"#)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 415);
-        let res = client.post(app.url("/graphql")).bearer_auth(&s.token).json(&json!([{ "query": "{ me { name } }" }])).send().await.unwrap();
+        let res = client
+            .post(app.url("/graphql"))
+            .bearer_auth(&s.token)
+            .json(&json!([{ "query": "{ me { name } }" }]))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400);
-        let res = client.post(app.url("/graphql")).bearer_auth(&s.token).header("content-type", "application/json").body("{").send().await.unwrap();
+        let res = client
+            .post(app.url("/graphql"))
+            .bearer_auth(&s.token)
+            .header("content-type", "application/json")
+            .body("{")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400);
         // application/graphql-response+json: a validation error is a 400 without data.
         let res = client
@@ -405,6 +459,9 @@ async fn seeding_twice_changes_nothing() {
     assert_eq!((report.ministries, report.directives, report.working_groups, report.tasks), (0, 0, 0, 0));
     let s = app.session("x.admin", Role::Admin, None).await;
     let d = s.data("{ tasks { totalCount } ministries { totalCount } directives { totalCount } }", json!({})).await;
-    assert_eq!(d, json!({ "tasks": { "totalCount": 11 }, "ministries": { "totalCount": 16 }, "directives": { "totalCount": 5 } }));
+    assert_eq!(
+        d,
+        json!({ "tasks": { "totalCount": 11 }, "ministries": { "totalCount": 16 }, "directives": { "totalCount": 5 } })
+    );
     app.finish().await;
 }

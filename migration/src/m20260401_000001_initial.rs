@@ -255,8 +255,20 @@ fn tables() -> Vec<TableCreateStatement> {
         .primary_key(Index::create().col("principal_id").col("operation").col("key"))
         .take();
     vec![
-        ministries, directives, working_groups, members, tasks, cooperators, reports, revisions, blockers,
-        events, users, tokens, audit, idempotency,
+        ministries,
+        directives,
+        working_groups,
+        members,
+        tasks,
+        cooperators,
+        reports,
+        revisions,
+        blockers,
+        events,
+        users,
+        tokens,
+        audit,
+        idempotency,
     ]
 }
 

@@ -28,9 +28,8 @@ impl PasswordHasher {
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || verify_blocking(&hash, &password))
-            .await
-            .map_err(AppError::internal)?;
+        let ok =
+            tokio::task::spawn_blocking(move || verify_blocking(&hash, &password)).await.map_err(AppError::internal)?;
         Ok(known && ok)
     }
 }

@@ -8,9 +8,9 @@ use async_graphql::{Context, InputObject, Json, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entity::audit_event::Model;
 
-/// A record of one successful mutation.
 pub struct AuditEvent(pub Model);
 
+/// A record of one successful mutation.
 #[Object]
 impl AuditEvent {
     async fn id(&self) -> ID {

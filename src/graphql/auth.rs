@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::Role;
 use entity::{service_token, user};
 
-/// A person who signs in.
 pub struct User(pub user::Model);
 
+/// A person who signs in.
 #[Object]
 impl User {
     async fn id(&self) -> ID {
@@ -70,9 +70,9 @@ pub struct LoginPayload {
     pub user: User,
 }
 
-/// A script's credential. The token itself is shown only when created.
 pub struct ServiceToken(pub service_token::Model);
 
+/// A script's credential. The token itself is shown only when created.
 #[Object]
 impl ServiceToken {
     async fn id(&self) -> ID {
@@ -130,7 +130,14 @@ impl AuthQuery {
 
     /// Users, by user name (ADMIN).
     #[graphql(complexity = "first.or(last).unwrap_or(50).max(0) as usize * child_complexity")]
-    async fn users(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> Result<Conn<User>> {
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<User>> {
         let page = users::list_users(state(ctx)?, actor(ctx)?, &args(first, after, last, before)).await?;
         Ok(connection(page, User))
     }
@@ -146,7 +153,8 @@ impl AuthQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<ServiceToken>> {
-        let page = users::list_tokens(state(ctx)?, actor(ctx)?, include_revoked, &args(first, after, last, before)).await?;
+        let page =
+            users::list_tokens(state(ctx)?, actor(ctx)?, include_revoked, &args(first, after, last, before)).await?;
         Ok(connection(page, ServiceToken))
     }
 }
@@ -208,13 +216,25 @@ impl AuthMutation {
     }
 
     /// Changes a user (ADMIN).
-    async fn update_user(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: UpdateUserInput) -> Result<User> {
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateUserInput,
+    ) -> Result<User> {
         let ministry_id = match input.ministry_id {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(m) => Some(Some(uuid("ministryId", &m)?)),
         };
-        let update = UserUpdate { display_name: input.display_name, role: input.role, ministry_id, password: input.password, active: None };
+        let update = UserUpdate {
+            display_name: input.display_name,
+            role: input.role,
+            ministry_id,
+            password: input.password,
+            active: None,
+        };
         Ok(User(users::update_user(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version, update).await?))
     }
 
@@ -225,7 +245,11 @@ impl AuthMutation {
     }
 
     /// Creates a service token for a script; the token is shown once (ADMIN).
-    async fn create_service_token(&self, ctx: &Context<'_>, input: CreateServiceTokenInput) -> Result<CreateServiceTokenPayload> {
+    async fn create_service_token(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceTokenInput,
+    ) -> Result<CreateServiceTokenPayload> {
         let input = TokenInput {
             name: input.name,
             scopes: input.scopes,

@@ -13,9 +13,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Severity};
 use entity::{blocker, blocker_event};
 
-/// An obstacle raised by a ministry, often on behalf of an enterprise, institute, university or locality.
 pub struct Blocker(pub blocker::Model);
 
+/// An obstacle raised by a ministry, often on behalf of an enterprise, institute, university or locality.
 #[Object]
 impl Blocker {
     async fn id(&self) -> ID {
@@ -103,9 +103,9 @@ impl Blocker {
     }
 }
 
-/// One transition of a blocker (or a comment on it).
 pub struct BlockerEvent(pub blocker_event::Model);
 
+/// One transition of a blocker (or a comment on it).
 #[Object]
 impl BlockerEvent {
     async fn id(&self) -> ID {
@@ -276,7 +276,12 @@ pub struct BlockerMutation;
 #[Object]
 impl BlockerMutation {
     /// Raises a blocker as the caller's ministry. Retried calls with the same `idempotencyKey` return the first result.
-    async fn raise_blocker(&self, ctx: &Context<'_>, input: RaiseBlockerInput, idempotency_key: Option<String>) -> Result<Blocker> {
+    async fn raise_blocker(
+        &self,
+        ctx: &Context<'_>,
+        input: RaiseBlockerInput,
+        idempotency_key: Option<String>,
+    ) -> Result<Blocker> {
         let input = RaiseInput {
             title: input.title,
             description: input.description,
@@ -292,33 +297,75 @@ impl BlockerMutation {
     }
 
     /// OPEN -> FORWARDED: sends it to the ministry that must clear it, with a due date (ADMIN, SECRETARIAT).
-    async fn forward_blocker(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: ForwardBlockerInput) -> Result<Blocker> {
+    async fn forward_blocker(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: ForwardBlockerInput,
+    ) -> Result<Blocker> {
         let responsible_ministry_id = uuid("responsibleMinistryId", &input.responsible_ministry_id)?;
-        step(ctx, id, expected_version, Step::Forward { responsible_ministry_id, due_date: input.due_date.0, note: input.note }).await
+        step(
+            ctx,
+            id,
+            expected_version,
+            Step::Forward { responsible_ministry_id, due_date: input.due_date.0, note: input.note },
+        )
+        .await
     }
 
     /// FORWARDED -> IN_PROGRESS: the responsible ministry takes it on.
-    async fn acknowledge_blocker(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: Option<AcknowledgeBlockerInput>) -> Result<Blocker> {
+    async fn acknowledge_blocker(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: Option<AcknowledgeBlockerInput>,
+    ) -> Result<Blocker> {
         step(ctx, id, expected_version, Step::Acknowledge { note: input.unwrap_or_default().note }).await
     }
 
     /// IN_PROGRESS -> RESOLVED (the responsible ministry), or ESCALATED -> RESOLVED (ADMIN, SECRETARIAT, CHAIR).
-    async fn resolve_blocker(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: ResolveBlockerInput) -> Result<Blocker> {
+    async fn resolve_blocker(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: ResolveBlockerInput,
+    ) -> Result<Blocker> {
         step(ctx, id, expected_version, Step::Resolve { resolution: input.resolution }).await
     }
 
     /// IN_PROGRESS -> ESCALATED: beyond the ministry's authority; submitted to a higher one.
-    async fn escalate_blocker(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: EscalateBlockerInput) -> Result<Blocker> {
+    async fn escalate_blocker(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: EscalateBlockerInput,
+    ) -> Result<Blocker> {
         step(ctx, id, expected_version, Step::Escalate { escalated_to: input.escalated_to, reason: input.reason }).await
     }
 
     /// Withdraws an unresolved blocker (the raising ministry, ADMIN, SECRETARIAT).
-    async fn withdraw_blocker(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: Option<WithdrawBlockerInput>) -> Result<Blocker> {
+    async fn withdraw_blocker(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: Option<WithdrawBlockerInput>,
+    ) -> Result<Blocker> {
         step(ctx, id, expected_version, Step::Withdraw { reason: input.unwrap_or_default().reason }).await
     }
 
     /// Adds a comment; the status does not change.
-    async fn comment_on_blocker(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: CommentOnBlockerInput) -> Result<Blocker> {
+    async fn comment_on_blocker(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: CommentOnBlockerInput,
+    ) -> Result<Blocker> {
         step(ctx, id, expected_version, Step::Comment { note: input.note }).await
     }
 }

@@ -4,9 +4,9 @@ use crate::service::page::{CountQuery, Page, PageArgs};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Object, Result};
 
-/// `totalCount`, computed only when asked for.
 pub struct TotalCount(CountQuery);
 
+/// `totalCount`, computed only when asked for.
 #[Object]
 impl TotalCount {
     /// How many items match the filter, across all pages.

@@ -10,9 +10,9 @@ use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entity::directive::Model;
 
-/// A document that assigns tasks: a notice (Thông báo), decision (Quyết định) or letter (Công văn).
 pub struct Directive(pub Model);
 
+/// A document that assigns tasks: a notice (Thông báo), decision (Quyết định) or letter (Công văn).
 #[Object]
 impl Directive {
     async fn id(&self) -> ID {

@@ -48,7 +48,11 @@ macro_rules! by_id_loader {
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
                 use $entity as E;
                 let ids = keys.iter().map(|k| k.0);
-                let rows = E::find().filter(<E as EntityTrait>::Column::Id.is_in(ids)).all(&self.db).await.map_err(db_error)?;
+                let rows = E::find()
+                    .filter(<E as EntityTrait>::Column::Id.is_in(ids))
+                    .all(&self.db)
+                    .await
+                    .map_err(db_error)?;
                 Ok(rows.into_iter().map(|m| ($key(m.id), m)).collect())
             }
         }
@@ -103,7 +107,8 @@ impl Loader<MembersOf> for Loaders {
             .all(&self.db)
             .await
             .map_err(db_error)?;
-        let mut out: HashMap<MembersOf, Vec<working_group_member::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut out: HashMap<MembersOf, Vec<working_group_member::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for m in rows {
             out.entry(MembersOf(m.working_group_id)).or_default().push(m);
         }
@@ -158,7 +163,8 @@ pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_grap
     if wants(ctx, &["cooperatingMinistries"]) {
         let lists = loader.load_many(rows.iter().map(|t| CooperatorsOf(t.id))).await?;
         // Already fetched with the links; feeding them saves the ministries query.
-        let found: Vec<(MinistryId, ministry::Model)> = lists.into_values().flatten().map(|m| (MinistryId(m.id), m)).collect();
+        let found: Vec<(MinistryId, ministry::Model)> =
+            lists.into_values().flatten().map(|m| (MinistryId(m.id), m)).collect();
         loader.feed_many(found).await;
     }
     if wants(ctx, &["directive"]) {

@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 use entity::enums::MinistryKind;
 use entity::ministry::Model;
 
-/// A ministry, ministerial-level agency, government agency, province or other body that leads or
-/// cooperates on tasks, reports, and raises blockers.
 pub struct Ministry(pub Model);
 
+/// A ministry, ministerial-level agency, government agency, province or other body that leads or
+/// cooperates on tasks, reports, and raises blockers.
 #[Object]
 impl Ministry {
     async fn id(&self) -> ID {
@@ -126,12 +126,19 @@ pub struct MinistryMutation;
 impl MinistryMutation {
     /// Adds a ministry or agency (ADMIN, SECRETARIAT).
     async fn create_ministry(&self, ctx: &Context<'_>, input: CreateMinistryInput) -> Result<Ministry> {
-        let input = MinistryInput { code: input.code, name_vi: input.name_vi, name_en: input.name_en, kind: input.kind };
+        let input =
+            MinistryInput { code: input.code, name_vi: input.name_vi, name_en: input.name_en, kind: input.kind };
         Ok(Ministry(ministries::create(state(ctx)?, actor(ctx)?, input).await?))
     }
 
     /// Renames or reclassifies a ministry (ADMIN, SECRETARIAT).
-    async fn update_ministry(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: UpdateMinistryInput) -> Result<Ministry> {
+    async fn update_ministry(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateMinistryInput,
+    ) -> Result<Ministry> {
         let id = uuid("id", &id)?;
         let input = MinistryUpdate { name_vi: input.name_vi, name_en: input.name_en, kind: input.kind };
         Ok(Ministry(ministries::update(state(ctx)?, actor(ctx)?, id, expected_version, input).await?))

@@ -60,7 +60,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_depth: 16, max_complexity: 50_000, introspection: true }
+        Self { max_depth: 15, max_complexity: 50_000, introspection: true }
     }
 }
 

@@ -20,9 +20,9 @@ pub struct Actor {
     pub name: String,
 }
 
-/// One ministry's progress on one task for one reporting period.
 pub struct MonthlyReport(pub monthly_report::Model);
 
+/// One ministry's progress on one task for one reporting period.
 #[Object]
 impl MonthlyReport {
     async fn id(&self) -> ID {
@@ -105,9 +105,9 @@ impl MonthlyReport {
     }
 }
 
-/// A submitted revision of a report, as it was sent.
 pub struct ReportRevision(pub report_revision::Model);
 
+/// A submitted revision of a report, as it was sent.
 #[Object]
 impl ReportRevision {
     async fn revision(&self) -> i32 {
@@ -139,12 +139,12 @@ impl ReportRevision {
     }
 }
 
-/// The calendar of a monthly reporting period (Decree 09/2019/NĐ-CP), in Vietnam's time zone.
 pub struct ReportingPeriod {
     pub window: PeriodWindow,
     pub now: DateTime<Utc>,
 }
 
+/// The calendar of a monthly reporting period (Decree 09/2019/NĐ-CP), in Vietnam's time zone.
 #[Object]
 impl ReportingPeriod {
     /// `YYYY-MM`.
@@ -229,7 +229,11 @@ impl ReportQuery {
     async fn monthly_report(&self, ctx: &Context<'_>, id: ID) -> Result<Option<MonthlyReport>> {
         actor(ctx)?.principal.require(Action::ReadReports)?;
         let id = uuid("id", &id)?;
-        Ok(monthly_report::Entity::find_by_id(id).one(&state(ctx)?.db).await.map_err(crate::AppError::from)?.map(MonthlyReport))
+        Ok(monthly_report::Entity::find_by_id(id)
+            .one(&state(ctx)?.db)
+            .await
+            .map_err(crate::AppError::from)?
+            .map(MonthlyReport))
     }
 
     /// The calendar of a period (`YYYY-MM`); the current one when omitted.
@@ -305,9 +309,17 @@ impl ReportMutation {
     }
 
     /// Accepts or returns a submitted report (ADMIN, SECRETARIAT).
-    async fn review_monthly_report(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: ReviewMonthlyReportInput) -> Result<MonthlyReport> {
+    async fn review_monthly_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: ReviewMonthlyReportInput,
+    ) -> Result<MonthlyReport> {
         let id = uuid("id", &id)?;
-        let report = reports::review(state(ctx)?, actor(ctx)?, id, expected_version, input.decision, input.comment.as_deref()).await?;
+        let report =
+            reports::review(state(ctx)?, actor(ctx)?, id, expected_version, input.decision, input.comment.as_deref())
+                .await?;
         Ok(MonthlyReport(report))
     }
 }

@@ -37,12 +37,12 @@ impl From<&TaskCounts> for TasksByTimeliness {
     }
 }
 
-/// A (ministry, task) report that has not been submitted.
 pub struct MissingReport {
     task_id: Uuid,
     ministry_id: Uuid,
 }
 
+/// A (ministry, task) report that has not been submitted.
 #[Object]
 impl MissingReport {
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
@@ -87,9 +87,9 @@ impl From<&BlockerCounts> for OpenBlockers {
     }
 }
 
-/// One ministry's line in the summary.
 pub struct MinistrySummary(MinistryRow);
 
+/// One ministry's line in the summary.
 #[Object]
 impl MinistrySummary {
     async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
@@ -115,9 +115,9 @@ impl MinistrySummary {
     }
 }
 
-/// What the Working Group reports to the Steering Committee for a period.
 pub struct MonthlySummary(summary::MonthlySummary);
 
+/// What the Working Group reports to the Steering Committee for a period.
 #[Object]
 impl MonthlySummary {
     /// `YYYY-MM`.

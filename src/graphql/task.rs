@@ -18,7 +18,6 @@ use chrono::{DateTime, Utc};
 use entity::enums::{BlockerStatus, TaskStatus};
 use entity::task::Model;
 
-/// A unit of assigned work with one lead ministry.
 pub struct Task(pub Model);
 
 /// The named official answerable for a task (đầu mối).
@@ -37,6 +36,7 @@ pub struct Clarity {
     pub missing: Vec<ClarityItem>,
 }
 
+/// A unit of assigned work with one lead ministry.
 #[Object]
 impl Task {
     async fn id(&self) -> ID {
@@ -115,7 +115,13 @@ impl Task {
     }
     /// Monthly reports on this task, newest period first.
     #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
-    async fn reports(&self, ctx: &Context<'_>, period: Option<String>, first: Option<i32>, after: Option<String>) -> Result<Conn<MonthlyReport>> {
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        period: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<MonthlyReport>> {
         actor(ctx)?.principal.require(Action::ReadReports)?;
         let filter = ReportFilter { task_id: Some(self.0.id), period, ..Default::default() };
         let page = reports::list(state(ctx)?, &filter, &args(first, after, None, None)).await?;
@@ -123,10 +129,18 @@ impl Task {
     }
     /// Blockers raised on this task, newest first.
     #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
-    async fn blockers(&self, ctx: &Context<'_>, status: Option<Vec<BlockerStatus>>, first: Option<i32>, after: Option<String>) -> Result<Conn<Blocker>> {
+    async fn blockers(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<BlockerStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Blocker>> {
         actor(ctx)?.principal.require(Action::ReadBlockers)?;
         let filter = BlockerFilter { task_id: Some(self.0.id), statuses: status, ..Default::default() };
-        let page = blockers::list(state(ctx)?, &filter, BlockerOrderField::CreatedAt, true, &args(first, after, None, None)).await?;
+        let page =
+            blockers::list(state(ctx)?, &filter, BlockerOrderField::CreatedAt, true, &args(first, after, None, None))
+                .await?;
         Ok(connection(page, Blocker))
     }
     /// Increases with every change; pass it as `expectedVersion` to change the task.
@@ -297,7 +311,13 @@ impl TaskMutation {
     }
 
     /// Changes a draft or active task (ADMIN, SECRETARIAT). An active task must stay "7 clear".
-    async fn update_task(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: UpdateTaskInput) -> Result<Task> {
+    async fn update_task(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateTaskInput,
+    ) -> Result<Task> {
         let due_date = match input.due_date {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
@@ -332,7 +352,13 @@ impl TaskMutation {
     }
 
     /// Cancels a draft or active task, with a reason (ADMIN, SECRETARIAT, CHAIR).
-    async fn cancel_task(&self, ctx: &Context<'_>, id: ID, expected_version: i32, input: CancelTaskInput) -> Result<Task> {
+    async fn cancel_task(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: CancelTaskInput,
+    ) -> Result<Task> {
         Ok(Task(tasks::cancel(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version, &input.reason).await?))
     }
 }

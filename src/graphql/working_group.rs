@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::MemberRole;
 use entity::{working_group, working_group_member};
 
-/// A working group, such as the Government Working Group on strategic technology (Tổ Công tác).
 pub struct WorkingGroup(pub working_group::Model);
 
+/// A working group, such as the Government Working Group on strategic technology (Tổ Công tác).
 #[Object]
 impl WorkingGroup {
     async fn id(&self) -> ID {
@@ -55,9 +55,9 @@ impl WorkingGroup {
     }
 }
 
-/// A seat in a working group.
 pub struct WorkingGroupMember(pub working_group_member::Model);
 
+/// A seat in a working group.
 #[Object]
 impl WorkingGroupMember {
     async fn id(&self) -> ID {
@@ -142,7 +142,11 @@ impl WorkingGroupMutation {
     }
 
     /// Adds a member; returns the working group (ADMIN, SECRETARIAT).
-    async fn add_working_group_member(&self, ctx: &Context<'_>, input: AddWorkingGroupMemberInput) -> Result<WorkingGroup> {
+    async fn add_working_group_member(
+        &self,
+        ctx: &Context<'_>,
+        input: AddWorkingGroupMemberInput,
+    ) -> Result<WorkingGroup> {
         let input = MemberInput {
             working_group_id: uuid("workingGroupId", &input.working_group_id)?,
             ministry_id: opt_uuid("ministryId", &input.ministry_id)?,

@@ -25,17 +25,18 @@ enum Answer {
     Json,
 }
 
-fn negotiate(headers: &HeaderMap) -> Result<Answer, Response> {
+/// The answer's media type, or `None` when the client accepts neither.
+fn negotiate(headers: &HeaderMap) -> Option<Answer> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Ok(Answer::Json);
+        return Some(Answer::Json);
     };
     let types: Vec<&str> = accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim()).collect();
     if types.contains(&GRAPHQL_RESPONSE) {
-        Ok(Answer::GraphqlResponse)
+        Some(Answer::GraphqlResponse)
     } else if types.iter().any(|t| matches!(*t, JSON | "application/*" | "*/*")) {
-        Ok(Answer::Json)
+        Some(Answer::Json)
     } else {
-        Err(plain_error(StatusCode::NOT_ACCEPTABLE, "BAD_USER_INPUT", "this endpoint answers application/json or application/graphql-response+json"))
+        None
     }
 }
 
@@ -60,7 +61,10 @@ fn app_error(err: AppError) -> Response {
 }
 
 /// The selected operation of a document.
-fn operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a async_graphql::parser::types::OperationDefinition> {
+fn operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a async_graphql::parser::types::OperationDefinition> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
@@ -82,7 +86,9 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
     match headers.get(header::AUTHORIZATION) {
         None => Ok(None),
         Some(value) => {
-            let text = value.to_str().map_err(|_| AppError::Unauthenticated("the Authorization header is not readable".into()))?;
+            let text = value
+                .to_str()
+                .map_err(|_| AppError::Unauthenticated("the Authorization header is not readable".into()))?;
             match text.strip_prefix("Bearer ").map(str::trim) {
                 Some(token) if !token.is_empty() => Ok(Some(token)),
                 _ => Err(AppError::Unauthenticated("use `Authorization: Bearer <token>`".into())),
@@ -102,7 +108,11 @@ fn coded(mut response: GqlResponse, state: &HttpState) -> GqlResponse {
         let has_code = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
         if !has_code {
             let m = err.message.to_lowercase();
-            let code = if m.contains("too complex") || m.contains("too deep") || m.contains("directives") || m.contains("recursive") {
+            let code = if m.contains("too complex")
+                || m.contains("too deep")
+                || m.contains("directives")
+                || m.contains("recursive")
+            {
                 "QUERY_TOO_COMPLEX"
             } else {
                 "BAD_USER_INPUT"
@@ -116,10 +126,18 @@ fn coded(mut response: GqlResponse, state: &HttpState) -> GqlResponse {
     response
 }
 
-async fn execute(state: HttpState, headers: HeaderMap, mut request: async_graphql::Request, over_get: bool) -> Response {
-    let answer = match negotiate(&headers) {
-        Ok(a) => a,
-        Err(r) => return r,
+async fn execute(
+    state: HttpState,
+    headers: HeaderMap,
+    mut request: async_graphql::Request,
+    over_get: bool,
+) -> Response {
+    let Some(answer) = negotiate(&headers) else {
+        return plain_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "BAD_USER_INPUT",
+            "this endpoint answers application/json or application/graphql-response+json",
+        );
     };
     let name = request.operation_name.clone();
     let parsed = request.parsed_query().map(|doc| operation(doc, name.as_deref()).map(|op| (op.ty, is_login_only(op))));
@@ -128,7 +146,11 @@ async fn execute(state: HttpState, headers: HeaderMap, mut request: async_graphq
         Err(err) => return respond(answer, coded(GqlResponse::from_errors(vec![err]), &state), true),
     };
     if over_get && selected.is_some_and(|(ty, _)| ty != OperationType::Query) {
-        let mut r = plain_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "mutations and subscriptions are sent with POST");
+        let mut r = plain_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations and subscriptions are sent with POST",
+        );
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
@@ -144,7 +166,9 @@ async fn execute(state: HttpState, headers: HeaderMap, mut request: async_graphq
         Ok(None) if selected.is_some_and(|(_, login)| login) => None,
         Ok(None) => {
             state.app.metrics.record_error("UNAUTHENTICATED");
-            return app_error(AppError::Unauthenticated("sign in first: send `Authorization: Bearer <token>` (only `login` needs none)".into()));
+            return app_error(AppError::Unauthenticated(
+                "sign in first: send `Authorization: Bearer <token>` (only `login` needs none)".into(),
+            ));
         }
     };
     let (actor, loader) = request_data(&state.app, actor);
@@ -153,7 +177,10 @@ async fn execute(state: HttpState, headers: HeaderMap, mut request: async_graphq
     let response = match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => response,
         Err(_) => {
-            let err = AppError::QueryTooComplex(format!("the request took longer than the {} s limit", state.request_timeout.as_secs()));
+            let err = AppError::QueryTooComplex(format!(
+                "the request took longer than the {} s limit",
+                state.request_timeout.as_secs()
+            ));
             GqlResponse::from_errors(vec![ServerError::new(err.message(), None).with_extensions(err)])
         }
     };
@@ -198,14 +225,22 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// `POST /graphql` with a JSON body `{ query, variables, operationName }`.
 pub async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     if !is_json(&headers) {
-        return plain_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_USER_INPUT", "send the request as application/json");
+        return plain_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "send the request as application/json",
+        );
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(_) => return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the body is not valid JSON"),
     };
     if value.is_array() {
-        return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "batched requests are not accepted; send one operation per request");
+        return plain_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "batched requests are not accepted; send one operation per request",
+        );
     }
     let request: async_graphql::Request = match serde_json::from_value(value) {
         Ok(r) => r,
@@ -229,9 +264,14 @@ pub struct GetParams {
 }
 
 /// `GET /graphql?query=...`: queries only; a browser without a query gets GraphiQL.
-pub async fn get_graphql(State(state): State<HttpState>, headers: HeaderMap, Query(params): Query<GetParams>) -> Response {
+pub async fn get_graphql(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    Query(params): Query<GetParams>,
+) -> Response {
     let Some(query) = params.query else {
-        let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+        let wants_html =
+            headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
         if wants_html {
             let page = GraphiQLSource::build().endpoint("/graphql").title("coordination API").finish();
             let mut r = Html(page).into_response();

@@ -160,7 +160,6 @@ mod tests {
         assert!(token.require(Action::ReviewReports).is_err());
     }
 
-
     #[test]
     fn officers_act_only_for_their_ministry() {
         let officer = user(Role::MinistryOfficer);

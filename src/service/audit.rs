@@ -25,7 +25,12 @@ pub fn snapshot<T: Serialize>(model: &T) -> Option<serde_json::Value> {
 }
 
 /// Writes one audit event on `conn` (the mutation's transaction).
-pub async fn record<C: ConnectionTrait>(conn: &C, actor: &Actor, now: DateTime<Utc>, change: Change<'_>) -> AppResult<()> {
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    change: Change<'_>,
+) -> AppResult<()> {
     let principal = &actor.principal;
     let role = match principal.kind {
         PrincipalKind::User => principal.role.to_string(),
@@ -61,7 +66,11 @@ pub struct AuditFilter {
 }
 
 /// Newest first.
-pub async fn list(db: &DatabaseConnection, filter: &AuditFilter, args: &PageArgs) -> AppResult<Page<audit_event::Model>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &AuditFilter,
+    args: &PageArgs,
+) -> AppResult<Page<audit_event::Model>> {
     let mut select = AuditEvent::find();
     if let Some(id) = filter.actor_id {
         select = select.filter(Column::ActorId.eq(id));

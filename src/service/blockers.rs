@@ -16,7 +16,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::blocker::{self, Column, Entity as Blocker};
 use entity::blocker_event::{self, Entity as Event};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Role, Severity, TaskStatus};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Select, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Select, Set,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -150,25 +152,30 @@ fn search_text_of(b: &blocker::Model) -> String {
     text::search_text([Some(b.title.as_str()), Some(b.description.as_str()), b.origin_name.as_deref()])
 }
 
-async fn write_event(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    blocker_id: Uuid,
+/// One line of a blocker's history.
+struct EventLine {
     kind: BlockerEventKind,
     from: Option<BlockerStatus>,
     to: BlockerStatus,
     note: Option<String>,
+}
+
+async fn write_event(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    blocker_id: Uuid,
+    line: EventLine,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     blocker_event::ActiveModel {
         id: Set(Uuid::new_v4()),
         blocker_id: Set(blocker_id),
-        kind: Set(kind),
-        from_status: Set(from),
-        to_status: Set(to),
+        kind: Set(line.kind),
+        from_status: Set(line.from),
+        to_status: Set(line.to),
         actor_id: Set(actor.principal.id),
         actor_name: Set(actor.principal.label()),
-        note: Set(note),
+        note: Set(line.note),
         created_at: Set(now),
     }
     .insert(txn)
@@ -182,7 +189,10 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
     let description = validate::required("description", &input.description, validate::LONG)?;
     let origin_name = validate::optional("originName", input.origin_name.as_deref(), validate::SHORT)?;
     if input.origin != BlockerOrigin::Ministry && origin_name.is_none() {
-        return Err(AppError::bad_input("originName", "name the enterprise, institute, university or locality it is raised for"));
+        return Err(AppError::bad_input(
+            "originName",
+            "name the enterprise, institute, university or locality it is raised for",
+        ));
     }
     let claim = match &input.idempotency_key {
         Some(key) => Some(Claim::new(actor.principal.id, "raiseBlocker", key, &input)?),
@@ -201,12 +211,17 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
             ministries::require_id(&txn, "raisedByMinistryId", given).await?.id
         }
         (None, Some(own)) => own,
-        (None, None) => return Err(AppError::bad_input("raisedByMinistryId", "name the ministry that raises the blocker")),
+        (None, None) => {
+            return Err(AppError::bad_input("raisedByMinistryId", "name the ministry that raises the blocker"))
+        }
     };
     if let Some(task_id) = input.task_id {
         let task = find::<_, entity::task::Entity>(&txn, task_id, "task").await?;
         if matches!(task.status, TaskStatus::Completed | TaskStatus::Cancelled) {
-            return Err(AppError::bad_input("taskId", format!("the task is {}; raise blockers on open tasks", task.status)));
+            return Err(AppError::bad_input(
+                "taskId",
+                format!("the task is {}; raise blockers on open tasks", task.status),
+            ));
         }
     }
     let now = state.clock.now();
@@ -236,11 +251,24 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
     };
     model.search_text = search_text_of(&model);
     let model = blocker::ActiveModel::from(model).insert(&txn).await?;
-    write_event(&txn, actor, model.id, BlockerEventKind::Raised, None, BlockerStatus::Open, None, now).await?;
+    let raised = EventLine { kind: BlockerEventKind::Raised, from: None, to: BlockerStatus::Open, note: None };
+    write_event(&txn, actor, model.id, raised, now).await?;
     if let Some(claim) = &claim {
         idempotency::remember(&txn, claim, model.id, now).await?;
     }
-    audit::record(&txn, actor, now, Change { operation: "raiseBlocker", object_type: "Blocker", object_id: Some(model.id), before: None, after: snapshot(&model) }).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        Change {
+            operation: "raiseBlocker",
+            object_type: "Blocker",
+            object_id: Some(model.id),
+            before: None,
+            after: snapshot(&model),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -349,17 +377,30 @@ fn check_step(state: &AppState, step: Step) -> AppResult<Step> {
     Ok(match step {
         Step::Forward { responsible_ministry_id, due_date, note } => {
             if due_date < state.clock.today() {
-                return Err(AppError::bad_input("dueDate", format!("{due_date} is in the past (today in Vietnam is {})", state.clock.today())));
+                return Err(AppError::bad_input(
+                    "dueDate",
+                    format!("{due_date} is in the past (today in Vietnam is {})", state.clock.today()),
+                ));
             }
-            Step::Forward { responsible_ministry_id, due_date, note: validate::optional("note", note.as_deref(), validate::LONG)? }
+            Step::Forward {
+                responsible_ministry_id,
+                due_date,
+                note: validate::optional("note", note.as_deref(), validate::LONG)?,
+            }
         }
-        Step::Acknowledge { note } => Step::Acknowledge { note: validate::optional("note", note.as_deref(), validate::LONG)? },
-        Step::Resolve { resolution } => Step::Resolve { resolution: validate::required("resolution", &resolution, validate::LONG)? },
+        Step::Acknowledge { note } => {
+            Step::Acknowledge { note: validate::optional("note", note.as_deref(), validate::LONG)? }
+        }
+        Step::Resolve { resolution } => {
+            Step::Resolve { resolution: validate::required("resolution", &resolution, validate::LONG)? }
+        }
         Step::Escalate { escalated_to, reason } => Step::Escalate {
             escalated_to: validate::required("escalatedTo", &escalated_to, validate::SHORT)?,
             reason: validate::required("reason", &reason, validate::LONG)?,
         },
-        Step::Withdraw { reason } => Step::Withdraw { reason: validate::optional("reason", reason.as_deref(), validate::LONG)? },
+        Step::Withdraw { reason } => {
+            Step::Withdraw { reason: validate::optional("reason", reason.as_deref(), validate::LONG)? }
+        }
         Step::Comment { note } => Step::Comment { note: validate::required("note", &note, validate::LONG)? },
     })
 }
@@ -401,9 +442,21 @@ pub async fn act(state: &AppState, actor: &Actor, id: Uuid, expected: i32, step:
         Step::Comment { note } => Some(note.clone()),
     };
     update_versioned(&txn, changes, (Column::Id, id), (Column::Version, expected), "blocker").await?;
-    write_event(&txn, actor, id, step.kind(), Some(before.status), to, note, now).await?;
+    write_event(&txn, actor, id, EventLine { kind: step.kind(), from: Some(before.status), to, note }, now).await?;
     let after = find::<_, Blocker>(&txn, id, "blocker").await?;
-    audit::record(&txn, actor, now, Change { operation: step.operation(), object_type: "Blocker", object_id: Some(id), before: snapshot(&before), after: snapshot(&after) }).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        Change {
+            operation: step.operation(),
+            object_type: "Blocker",
+            object_id: Some(id),
+            before: snapshot(&before),
+            after: snapshot(&after),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -421,7 +474,10 @@ mod tests {
     fn only_the_graph_is_allowed() {
         assert_eq!(next_status(Open, &forward()).unwrap(), Forwarded);
         assert_eq!(next_status(Forwarded, &Step::Acknowledge { note: None }).unwrap(), InProgress);
-        assert_eq!(next_status(InProgress, &Step::Escalate { escalated_to: "x".into(), reason: "y".into() }).unwrap(), Escalated);
+        assert_eq!(
+            next_status(InProgress, &Step::Escalate { escalated_to: "x".into(), reason: "y".into() }).unwrap(),
+            Escalated
+        );
         assert_eq!(next_status(Escalated, &Step::Resolve { resolution: "r".into() }).unwrap(), Resolved);
         assert_eq!(next_status(InProgress, &Step::Resolve { resolution: "r".into() }).unwrap(), Resolved);
         for from in [Forwarded, InProgress, Resolved, Escalated, Withdrawn] {

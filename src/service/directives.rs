@@ -68,7 +68,13 @@ pub async fn create(state: &AppState, actor: &Actor, input: DirectiveInput) -> A
         return Err(AppError::Conflict(format!("directive `{}` already exists", input.number.trim())));
     }
     let model = active.insert(&txn).await?;
-    let change = Change { operation: "createDirective", object_type: "Directive", object_id: Some(model.id), before: None, after: snapshot(&model) };
+    let change = Change {
+        operation: "createDirective",
+        object_type: "Directive",
+        object_id: Some(model.id),
+        before: None,
+        after: snapshot(&model),
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)

@@ -45,7 +45,12 @@ pub async fn replay<C: ConnectionTrait>(conn: &C, claim: &Claim) -> AppResult<Op
 }
 
 /// Records the result of the first call, in its transaction.
-pub async fn remember<C: ConnectionTrait>(conn: &C, claim: &Claim, object_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn remember<C: ConnectionTrait>(
+    conn: &C,
+    claim: &Claim,
+    object_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     idempotency_key::ActiveModel {
         principal_id: Set(claim.principal_id),
         operation: Set(claim.operation.to_owned()),

@@ -45,7 +45,10 @@ pub async fn require_code<C: ConnectionTrait>(conn: &C, field: &str, code: &str)
 
 /// Finds a ministry by id or answers NOT_FOUND naming `field`.
 pub async fn require_id<C: ConnectionTrait>(conn: &C, field: &str, id: Uuid) -> AppResult<ministry::Model> {
-    Ministry::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::NotFound(format!("{field}: no ministry has this id")))
+    Ministry::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{field}: no ministry has this id")))
 }
 
 pub struct MinistryInput {
@@ -86,7 +89,13 @@ pub async fn create(state: &AppState, actor: &Actor, input: MinistryInput) -> Ap
     }
     .insert(&txn)
     .await?;
-    let change = Change { operation: "createMinistry", object_type: "Ministry", object_id: Some(model.id), before: None, after: snapshot(&model) };
+    let change = Change {
+        operation: "createMinistry",
+        object_type: "Ministry",
+        object_id: Some(model.id),
+        before: None,
+        after: snapshot(&model),
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)
@@ -98,13 +107,25 @@ pub struct MinistryUpdate {
     pub kind: Option<MinistryKind>,
 }
 
-pub async fn update(state: &AppState, actor: &Actor, id: Uuid, expected: i32, input: MinistryUpdate) -> AppResult<ministry::Model> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    expected: i32,
+    input: MinistryUpdate,
+) -> AppResult<ministry::Model> {
     actor.principal.require(Action::ManageReference)?;
     let txn = begin_write(&state.db).await?;
     let before = find::<_, Ministry>(&txn, id, "ministry").await?;
     check_version(before.version, expected, "ministry")?;
-    let name_vi = match &input.name_vi { Some(v) => validate::required("nameVi", v, validate::SHORT)?, None => before.name_vi.clone() };
-    let name_en = match &input.name_en { Some(v) => validate::required("nameEn", v, validate::SHORT)?, None => before.name_en.clone() };
+    let name_vi = match &input.name_vi {
+        Some(v) => validate::required("nameVi", v, validate::SHORT)?,
+        None => before.name_vi.clone(),
+    };
+    let name_en = match &input.name_en {
+        Some(v) => validate::required("nameEn", v, validate::SHORT)?,
+        None => before.name_en.clone(),
+    };
     let now = state.clock.now();
     let changes = ministry::ActiveModel {
         search_text: Set(text::search_text([Some(before.code.as_str()), Some(&name_vi), Some(&name_en)])),
@@ -117,7 +138,13 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, expected: i32, in
     };
     update_versioned(&txn, changes, (Column::Id, id), (Column::Version, expected), "ministry").await?;
     let after = find::<_, Ministry>(&txn, id, "ministry").await?;
-    let change = Change { operation: "updateMinistry", object_type: "Ministry", object_id: Some(id), before: snapshot(&before), after: snapshot(&after) };
+    let change = Change {
+        operation: "updateMinistry",
+        object_type: "Ministry",
+        object_id: Some(id),
+        before: snapshot(&before),
+        after: snapshot(&after),
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(after)

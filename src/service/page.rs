@@ -98,9 +98,7 @@ impl KeyValue {
         Some(match kind {
             KeyKind::Text => Value::from(value.as_str()?.to_owned()),
             KeyKind::Date => Value::from(value.as_str()?.parse::<NaiveDate>().ok()?),
-            KeyKind::Time => {
-                Value::from(DateTime::parse_from_rfc3339(value.as_str()?).ok()?.with_timezone(&Utc))
-            }
+            KeyKind::Time => Value::from(DateTime::parse_from_rfc3339(value.as_str()?).ok()?.with_timezone(&Utc)),
             KeyKind::Int => Value::from(value.as_i64()?),
         })
     }
@@ -162,11 +160,8 @@ fn decode_cursor(field: &str, cursor: &str, kind: KeyKind) -> AppResult<(Value, 
 fn beyond(key: &SortKey, id_col: SimpleExpr, value: Value, id: Uuid, after: bool) -> Condition {
     let forward = after != key.descending;
     let (k, i) = (Expr::expr(key.expr.clone()), Expr::expr(id_col));
-    let (key_cmp, id_cmp) = if forward {
-        (k.clone().gt(value.clone()), i.gt(id))
-    } else {
-        (k.clone().lt(value.clone()), i.lt(id))
-    };
+    let (key_cmp, id_cmp) =
+        if forward { (k.clone().gt(value.clone()), i.gt(id)) } else { (k.clone().lt(value.clone()), i.lt(id)) };
     Condition::any().add(key_cmp).add(Condition::all().add(Expr::expr(key.expr.clone()).eq(value)).add(id_cmp))
 }
 
@@ -197,12 +192,7 @@ where
     }
     let ascending = key.descending == backward;
     let order = if ascending { Order::Asc } else { Order::Desc };
-    let rows = query
-        .order_by(key.expr.clone(), order.clone())
-        .order_by(id_col, order)
-        .limit(size + 1)
-        .all(db)
-        .await?;
+    let rows = query.order_by(key.expr.clone(), order.clone()).order_by(id_col, order).limit(size + 1).all(db).await?;
     let more = rows.len() as u64 > size;
     let mut rows: Vec<E::Model> = rows.into_iter().take(size as usize).collect();
     if backward {
@@ -215,11 +205,7 @@ where
             (encode_cursor(&value, id), row)
         })
         .collect();
-    let (has_next, has_previous) = if backward {
-        (args.before.is_some(), more)
-    } else {
-        (more, args.after.is_some())
-    };
+    let (has_next, has_previous) = if backward { (args.before.is_some(), more) } else { (more, args.after.is_some()) };
     Ok(Page { items, has_next, has_previous, count })
 }
 

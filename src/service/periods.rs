@@ -130,7 +130,10 @@ impl PeriodWindow {
 /// Refuses settings that would make an impossible calendar.
 pub fn check_settings(settings: &PeriodSettings) -> Result<(), String> {
     let PeriodSettings { cutoff_day, ministry_due_day, consolidated_due_day } = *settings;
-    if !(1..=28).contains(&cutoff_day) || !(1..=28).contains(&ministry_due_day) || !(1..=28).contains(&consolidated_due_day) {
+    if !(1..=28).contains(&cutoff_day)
+        || !(1..=28).contains(&ministry_due_day)
+        || !(1..=28).contains(&consolidated_due_day)
+    {
         return Err("period days must be between 1 and 28".into());
     }
     if !(cutoff_day < ministry_due_day && ministry_due_day < consolidated_due_day) {
@@ -189,7 +192,11 @@ mod tests {
     #[test]
     fn settings_must_be_ordered() {
         assert!(check_settings(&PeriodSettings::default()).is_ok());
-        assert!(check_settings(&PeriodSettings { cutoff_day: 20, ministry_due_day: 20, consolidated_due_day: 25 }).is_err());
-        assert!(check_settings(&PeriodSettings { cutoff_day: 14, ministry_due_day: 20, consolidated_due_day: 31 }).is_err());
+        assert!(
+            check_settings(&PeriodSettings { cutoff_day: 20, ministry_due_day: 20, consolidated_due_day: 25 }).is_err()
+        );
+        assert!(
+            check_settings(&PeriodSettings { cutoff_day: 14, ministry_due_day: 20, consolidated_due_day: 31 }).is_err()
+        );
     }
 }

@@ -89,7 +89,10 @@ struct Checked {
 fn check(input: &ReportInput) -> AppResult<Checked> {
     let period = Period::parse("period", &input.period)?;
     if !(0..=100).contains(&input.progress_percent) {
-        return Err(AppError::bad_input("progressPercent", format!("must be between 0 and 100, got {}", input.progress_percent)));
+        return Err(AppError::bad_input(
+            "progressPercent",
+            format!("must be between 0 and 100, got {}", input.progress_percent),
+        ));
     }
     Ok(Checked {
         period,
@@ -130,17 +133,24 @@ pub async fn submit(state: &AppState, actor: &Actor, input: ReportInput) -> AppR
     }
     let task = find::<_, entity::task::Entity>(&txn, input.task_id, "task").await?;
     let ministry_id = reporting_ministry(actor, &input, task.lead_ministry_id)?;
-    let involved = ministry_id == task.lead_ministry_id || tasks::cooperator_ids(&txn, task.id).await?.contains(&ministry_id);
+    let involved =
+        ministry_id == task.lead_ministry_id || tasks::cooperator_ids(&txn, task.id).await?.contains(&ministry_id);
     if !involved {
         return Err(AppError::forbidden("the ministry neither leads nor cooperates on this task"));
     }
     if task.status != TaskStatus::Active {
-        return Err(AppError::InvalidTransition(format!("reports are submitted on ACTIVE tasks; this task is {}", task.status)));
+        return Err(AppError::InvalidTransition(format!(
+            "reports are submitted on ACTIVE tasks; this task is {}",
+            task.status
+        )));
     }
     let now = state.clock.now();
     let window = PeriodWindow::new(checked.period, &state.periods);
     if !window.has_begun(now) {
-        return Err(AppError::bad_input("period", format!("{} has not begun; it opens on {}", checked.period, window.data_from)));
+        return Err(AppError::bad_input(
+            "period",
+            format!("{} has not begun; it opens on {}", checked.period, window.data_from),
+        ));
     }
     let existing = Report::find()
         .filter(Column::TaskId.eq(task.id))
@@ -202,7 +212,19 @@ async fn create_report(
         add_revision(txn, actor, &report, now).await?;
     }
     let operation = if submitted { "submitMonthlyReport" } else { "saveMonthlyReportDraft" };
-    audit::record(txn, actor, now, Change { operation, object_type: "MonthlyReport", object_id: Some(report.id), before: None, after: snapshot(&report) }).await?;
+    audit::record(
+        txn,
+        actor,
+        now,
+        Change {
+            operation,
+            object_type: "MonthlyReport",
+            object_id: Some(report.id),
+            before: None,
+            after: snapshot(&report),
+        },
+    )
+    .await?;
     Ok(report)
 }
 
@@ -224,7 +246,10 @@ async fn revise_report(
             return Err(AppError::InvalidTransition("an ACCEPTED report is final and cannot be revised".into()))
         }
         (ReportStatus::Submitted | ReportStatus::Returned, false) => {
-            return Err(AppError::InvalidTransition(format!("a {} report cannot go back to DRAFT; submit a new revision", current.status)))
+            return Err(AppError::InvalidTransition(format!(
+                "a {} report cannot go back to DRAFT; submit a new revision",
+                current.status
+            )))
         }
         _ => {}
     }
@@ -249,17 +274,35 @@ async fn revise_report(
             changes.late = Set(window.is_late(now));
         }
     }
-    update_versioned(txn, changes, (Column::Id, current.id), (Column::Version, current.version), "monthly report").await?;
+    update_versioned(txn, changes, (Column::Id, current.id), (Column::Version, current.version), "monthly report")
+        .await?;
     let after = find::<_, Report>(txn, current.id, "monthly report").await?;
     if submitting {
         add_revision(txn, actor, &after, now).await?;
     }
     let operation = if submitting { "submitMonthlyReport" } else { "saveMonthlyReportDraft" };
-    audit::record(txn, actor, now, Change { operation, object_type: "MonthlyReport", object_id: Some(after.id), before: snapshot(&current), after: snapshot(&after) }).await?;
+    audit::record(
+        txn,
+        actor,
+        now,
+        Change {
+            operation,
+            object_type: "MonthlyReport",
+            object_id: Some(after.id),
+            before: snapshot(&current),
+            after: snapshot(&after),
+        },
+    )
+    .await?;
     Ok(after)
 }
 
-async fn add_revision(txn: &DatabaseTransaction, actor: &Actor, r: &monthly_report::Model, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+async fn add_revision(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    r: &monthly_report::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
     report_revision::ActiveModel {
         id: Set(Uuid::new_v4()),
         report_id: Set(r.id),
@@ -305,7 +348,10 @@ pub async fn review(
     let before = find::<_, Report>(&txn, id, "monthly report").await?;
     check_version(before.version, expected, "monthly report")?;
     if before.status != ReportStatus::Submitted {
-        return Err(AppError::InvalidTransition(format!("only a SUBMITTED report can be reviewed; this one is {}", before.status)));
+        return Err(AppError::InvalidTransition(format!(
+            "only a SUBMITTED report can be reviewed; this one is {}",
+            before.status
+        )));
     }
     let now = state.clock.now();
     let status = match decision {
@@ -324,7 +370,19 @@ pub async fn review(
     };
     update_versioned(&txn, changes, (Column::Id, id), (Column::Version, expected), "monthly report").await?;
     let after = find::<_, Report>(&txn, id, "monthly report").await?;
-    audit::record(&txn, actor, now, Change { operation: "reviewMonthlyReport", object_type: "MonthlyReport", object_id: Some(id), before: snapshot(&before), after: snapshot(&after) }).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        Change {
+            operation: "reviewMonthlyReport",
+            object_type: "MonthlyReport",
+            object_id: Some(id),
+            before: snapshot(&before),
+            after: snapshot(&after),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -27,11 +27,26 @@ pub const MINISTRIES: &[(&str, &str, &str, MinistryKind)] = &[
     ("MAE", "Bộ Nông nghiệp và Môi trường", "Ministry of Agriculture and Environment", MinistryKind::Ministry),
     ("MOH", "Bộ Y tế", "Ministry of Health", MinistryKind::Ministry),
     ("MOJ", "Bộ Tư pháp", "Ministry of Justice", MinistryKind::Ministry),
-    ("VAST", "Viện Hàn lâm Khoa học và Công nghệ Việt Nam", "Vietnam Academy of Science and Technology", MinistryKind::GovernmentAgency),
+    (
+        "VAST",
+        "Viện Hàn lâm Khoa học và Công nghệ Việt Nam",
+        "Vietnam Academy of Science and Technology",
+        MinistryKind::GovernmentAgency,
+    ),
     ("VNU-HN", "Đại học Quốc gia Hà Nội", "Vietnam National University, Hanoi", MinistryKind::Other),
-    ("VNU-HCM", "Đại học Quốc gia Thành phố Hồ Chí Minh", "Vietnam National University, Ho Chi Minh City", MinistryKind::Other),
+    (
+        "VNU-HCM",
+        "Đại học Quốc gia Thành phố Hồ Chí Minh",
+        "Vietnam National University, Ho Chi Minh City",
+        MinistryKind::Other,
+    ),
     ("VIETTEL", "Tập đoàn Công nghiệp - Viễn thông Quân đội", "Viettel Group", MinistryKind::Other),
-    ("VNPT", "Tập đoàn Bưu chính Viễn thông Việt Nam", "Vietnam Posts and Telecommunications Group", MinistryKind::Other),
+    (
+        "VNPT",
+        "Tập đoàn Bưu chính Viễn thông Việt Nam",
+        "Vietnam Posts and Telecommunications Group",
+        MinistryKind::Other,
+    ),
 ];
 
 /// The members of the Working Group, §2(a) of Notice 22's appendix.
@@ -186,7 +201,11 @@ pub async fn reference(state: &AppState) -> AppResult<SeedReport> {
     let notice_id = notice.map(|d| d.id);
     let most = ministries::require_code(&txn, "ministry", "MOST").await?;
     const GROUP_NAME: &str = "Tổ Công tác của Chính phủ về phát triển công nghệ chiến lược";
-    let group = match working_group::Entity::find().filter(working_group::Column::NameVi.eq(GROUP_NAME)).one(&txn).await? {
+    let group = match working_group::Entity::find()
+        .filter(working_group::Column::NameVi.eq(GROUP_NAME))
+        .one(&txn)
+        .await?
+    {
         Some(g) => g,
         None => {
             report.working_groups += 1;
@@ -265,7 +284,12 @@ pub async fn reference(state: &AppState) -> AppResult<SeedReport> {
             completed_at: Set(None),
             completed_on_time: Set(None),
             cancel_reason: Set(None),
-            search_text: Set(text::search_text([Some(seed.code), Some(seed.title), Some(seed.description), seed.output])),
+            search_text: Set(text::search_text([
+                Some(seed.code),
+                Some(seed.title),
+                Some(seed.description),
+                seed.output,
+            ])),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

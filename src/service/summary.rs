@@ -63,6 +63,9 @@ pub struct MonthlySummary {
     pub ministries: Vec<MinistryRow>,
 }
 
+/// (id, severity, raised at, raising ministry, responsible ministry) of an unresolved blocker.
+type OpenBlocker = (Uuid, Severity, chrono::DateTime<Utc>, Uuid, Option<Uuid>);
+
 /// Who must report on a task each month: its lead ministry.
 fn expected_reports(tasks: &[task::Model]) -> Vec<(Uuid, Uuid)> {
     tasks.iter().filter(|t| t.status == TaskStatus::Active).map(|t| (t.id, t.lead_ministry_id)).collect()
@@ -87,9 +90,15 @@ pub async fn monthly(state: &AppState, working_group_id: Uuid, period: &str) -> 
         .into_iter()
         .filter(|r| task_ids.contains(&r.task_id))
         .collect();
-    let open: Vec<(Uuid, Severity, chrono::DateTime<Utc>, Uuid, Option<Uuid>)> = Blocker::find()
+    let open: Vec<OpenBlocker> = Blocker::find()
         .select_only()
-        .columns([blocker::Column::Id, blocker::Column::Severity, blocker::Column::CreatedAt, blocker::Column::RaisedByMinistryId, blocker::Column::ResponsibleMinistryId])
+        .columns([
+            blocker::Column::Id,
+            blocker::Column::Severity,
+            blocker::Column::CreatedAt,
+            blocker::Column::RaisedByMinistryId,
+            blocker::Column::ResponsibleMinistryId,
+        ])
         .filter(blocker::Column::Status.is_in(UNRESOLVED))
         .into_tuple()
         .all(&state.db)
@@ -124,8 +133,10 @@ pub async fn monthly(state: &AppState, working_group_id: Uuid, period: &str) -> 
     let submitted: HashSet<(Uuid, Uuid)> =
         reports.iter().filter(|r| r.status != ReportStatus::Draft).map(|r| (r.task_id, r.ministry_id)).collect();
     let expected = expected_reports(&tasks);
-    let missing_reports: Vec<(Uuid, Uuid)> = expected.iter().copied().filter(|pair| !submitted.contains(pair)).collect();
-    let late_reports: Vec<monthly_report::Model> = reports.iter().filter(|r| r.late && r.status != ReportStatus::Draft).cloned().collect();
+    let missing_reports: Vec<(Uuid, Uuid)> =
+        expected.iter().copied().filter(|pair| !submitted.contains(pair)).collect();
+    let late_reports: Vec<monthly_report::Model> =
+        reports.iter().filter(|r| r.late && r.status != ReportStatus::Draft).cloned().collect();
 
     let mut blockers = BlockerCounts { total: open.len() as u64, ..Default::default() };
     let now = state.clock.now();
@@ -152,7 +163,8 @@ pub async fn monthly(state: &AppState, working_group_id: Uuid, period: &str) -> 
             MinistryRow {
                 ministry_id: m,
                 expected: expected_n,
-                submitted: reports.iter().filter(|r| r.ministry_id == m && r.status != ReportStatus::Draft).count() as u64,
+                submitted: reports.iter().filter(|r| r.ministry_id == m && r.status != ReportStatus::Draft).count()
+                    as u64,
                 missing: missing_n,
                 late: late_reports.iter().filter(|r| r.ministry_id == m).count() as u64,
                 open_blockers: blockers_by_ministry.get(&m).copied().unwrap_or(0),

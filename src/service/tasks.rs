@@ -14,7 +14,8 @@ use entity::task::{self, Column, Entity as Task};
 use entity::task_cooperator::{self, Entity as Cooperator};
 use sea_orm::sea_query::{Expr, Func, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select,
+    Set,
 };
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -62,7 +63,9 @@ pub fn timeliness_condition(class: Timeliness, today: NaiveDate) -> Condition {
     let soon = today + Duration::days(DUE_SOON_DAYS);
     match class {
         Timeliness::Overdue => Condition::all().add(active).add(Column::DueDate.lt(today)),
-        Timeliness::DueSoon => Condition::all().add(active).add(Column::DueDate.gte(today)).add(Column::DueDate.lte(soon)),
+        Timeliness::DueSoon => {
+            Condition::all().add(active).add(Column::DueDate.gte(today)).add(Column::DueDate.lte(soon))
+        }
         Timeliness::OnSchedule => Condition::all()
             .add(active)
             .add(Condition::any().add(Column::DueDate.gt(soon)).add(Column::DueDate.is_null())),
@@ -213,7 +216,9 @@ pub async fn list(
         TaskOrderField::DueDate => {
             (SortKey::new(due, KeyKind::Date, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(no_due_date)))
         }
-        TaskOrderField::Code => (SortKey::new(Column::Code.into_expr(), KeyKind::Text, descending), |m| KeyValue::Text(m.code.clone())),
+        TaskOrderField::Code => {
+            (SortKey::new(Column::Code.into_expr(), KeyKind::Text, descending), |m| KeyValue::Text(m.code.clone()))
+        }
         TaskOrderField::CreatedAt => {
             (SortKey::new(Column::CreatedAt.into_expr(), KeyKind::Time, descending), |m| KeyValue::Time(m.created_at))
         }
@@ -252,7 +257,12 @@ fn text_field(field: &str, new: &Option<String>, old: Option<String>, max: usize
 }
 
 /// Applies `input` over `base`, validating each field; returns the merged model.
-async fn merge(txn: &DatabaseTransaction, state: &AppState, base: task::Model, input: &TaskInput) -> AppResult<task::Model> {
+async fn merge(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    base: task::Model,
+    input: &TaskInput,
+) -> AppResult<task::Model> {
     let mut t = base;
     if let Some(code) = &input.code {
         t.code = validate::required("code", code, 64)?;
@@ -262,14 +272,18 @@ async fn merge(txn: &DatabaseTransaction, state: &AppState, base: task::Model, i
     }
     t.description = text_field("description", &input.description, t.description, validate::LONG)?;
     t.focal_person_name = text_field("focalPersonName", &input.focal_person_name, t.focal_person_name, 200)?;
-    t.focal_person_title = text_field("focalPersonTitle", &input.focal_person_title, t.focal_person_title, validate::SHORT)?;
+    t.focal_person_title =
+        text_field("focalPersonTitle", &input.focal_person_title, t.focal_person_title, validate::SHORT)?;
     t.approving_authority = text_field("approvingAuthority", &input.approving_authority, t.approving_authority, 1_000)?;
     t.expected_output = text_field("expectedOutput", &input.expected_output, t.expected_output, validate::LONG)?;
     t.resources = text_field("resources", &input.resources, t.resources, validate::LONG)?;
     if let Some(due) = input.due_date {
         if let Some(date) = due {
             if Some(date) != t.due_date && date < state.clock.today() {
-                return Err(AppError::bad_input("dueDate", format!("{date} is in the past (today in Vietnam is {})", state.clock.today())));
+                return Err(AppError::bad_input(
+                    "dueDate",
+                    format!("{date} is in the past (today in Vietnam is {})", state.clock.today()),
+                ));
             }
         }
         t.due_date = due;
@@ -297,7 +311,10 @@ async fn merge(txn: &DatabaseTransaction, state: &AppState, base: task::Model, i
 async fn set_cooperators(txn: &DatabaseTransaction, task: &task::Model, ids: &[Uuid]) -> AppResult<()> {
     let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
     if unique.contains(&task.lead_ministry_id) {
-        return Err(AppError::bad_input("cooperatingMinistryIds", "the lead ministry cannot also be a cooperating ministry"));
+        return Err(AppError::bad_input(
+            "cooperatingMinistryIds",
+            "the lead ministry cannot also be a cooperating ministry",
+        ));
     }
     if unique.len() > 100 {
         return Err(AppError::bad_input("cooperatingMinistryIds", "at most 100 ministries"));
@@ -396,7 +413,13 @@ pub async fn create(state: &AppState, actor: &Actor, input: TaskInput) -> AppRes
     }
     let model = task::ActiveModel::from(t).insert(&txn).await?;
     set_cooperators(&txn, &model, input.cooperating_ministry_ids.as_deref().unwrap_or_default()).await?;
-    let change = Change { operation: "createTask", object_type: "Task", object_id: Some(model.id), before: None, after: audit_view(&txn, &model).await? };
+    let change = Change {
+        operation: "createTask",
+        object_type: "Task",
+        object_id: Some(model.id),
+        before: None,
+        after: audit_view(&txn, &model).await?,
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)
@@ -418,13 +441,32 @@ async fn open_task(state: &AppState, id: Uuid, expected: i32) -> AppResult<Opene
 }
 
 /// Writes `next` under optimistic locking, with its audit event, and commits.
-async fn finish_task(state: &AppState, actor: &Actor, opened: Opened, next: task::Model, operation: &str) -> AppResult<task::Model> {
+async fn finish_task(
+    state: &AppState,
+    actor: &Actor,
+    opened: Opened,
+    next: task::Model,
+    operation: &str,
+) -> AppResult<task::Model> {
     let Opened { txn, before, before_view } = opened;
     let now = state.clock.now();
     let expected = before.version;
-    update_versioned(&txn, changes(&next, expected + 1, now), (Column::Id, before.id), (Column::Version, expected), "task").await?;
+    update_versioned(
+        &txn,
+        changes(&next, expected + 1, now),
+        (Column::Id, before.id),
+        (Column::Version, expected),
+        "task",
+    )
+    .await?;
     let after = find::<_, Task>(&txn, before.id, "task").await?;
-    let change = Change { operation, object_type: "Task", object_id: Some(before.id), before: before_view, after: audit_view(&txn, &after).await? };
+    let change = Change {
+        operation,
+        object_type: "Task",
+        object_id: Some(before.id),
+        before: before_view,
+        after: audit_view(&txn, &after).await?,
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(after)
@@ -455,14 +497,21 @@ fn incomplete(missing: &[ClarityItem]) -> AppError {
     AppError::IncompleteTask { missing: missing.iter().map(|m| m.name().to_owned()).collect() }
 }
 
-pub async fn update(state: &AppState, actor: &Actor, id: Uuid, expected: i32, input: TaskInput) -> AppResult<task::Model> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    expected: i32,
+    input: TaskInput,
+) -> AppResult<task::Model> {
     actor.principal.require(Action::ManageTasks)?;
     let opened = open_task(state, id, expected).await?;
     let txn = &opened.txn;
     refuse_closed(&opened.before, "changed")?;
     let next = merge(txn, state, opened.before.clone(), &input).await?;
     if input.code.is_some() {
-        let clash = Task::find().filter(Column::Code.eq(next.code.clone())).filter(Column::Id.ne(next.id)).one(txn).await?;
+        let clash =
+            Task::find().filter(Column::Code.eq(next.code.clone())).filter(Column::Id.ne(next.id)).one(txn).await?;
         if clash.is_some() {
             return Err(AppError::Conflict(format!("a task with code `{}` already exists", next.code)));
         }
@@ -484,20 +533,21 @@ pub async fn issue(state: &AppState, actor: &Actor, id: Uuid, expected: i32) -> 
     actor.principal.require(Action::ManageTasks)?;
     let today = state.clock.today();
     change_task(state, actor, id, expected, "issueTask", |mut t| {
-        {
-            if t.status != TaskStatus::Draft {
-                return Err(AppError::InvalidTransition(format!("only a DRAFT task can be issued; this one is {}", t.status)));
-            }
-            let missing = missing_clarity(&t);
-            if !missing.is_empty() {
-                return Err(incomplete(&missing));
-            }
-            if t.due_date.is_some_and(|d| d < today) {
-                return Err(AppError::bad_input("dueDate", "is in the past; set a new due date before issuing"));
-            }
-            t.status = TaskStatus::Active;
-            Ok(t)
+        if t.status != TaskStatus::Draft {
+            return Err(AppError::InvalidTransition(format!(
+                "only a DRAFT task can be issued; this one is {}",
+                t.status
+            )));
         }
+        let missing = missing_clarity(&t);
+        if !missing.is_empty() {
+            return Err(incomplete(&missing));
+        }
+        if t.due_date.is_some_and(|d| d < today) {
+            return Err(AppError::bad_input("dueDate", "is in the past; set a new due date before issuing"));
+        }
+        t.status = TaskStatus::Active;
+        Ok(t)
     })
     .await
 }
@@ -507,15 +557,16 @@ pub async fn complete(state: &AppState, actor: &Actor, id: Uuid, expected: i32) 
     let now = state.clock.now();
     let today = state.clock.today();
     change_task(state, actor, id, expected, "completeTask", |mut t| {
-        {
-            if t.status != TaskStatus::Active {
-                return Err(AppError::InvalidTransition(format!("only an ACTIVE task can be completed; this one is {}", t.status)));
-            }
-            t.status = TaskStatus::Completed;
-            t.completed_at = Some(now);
-            t.completed_on_time = Some(t.due_date.is_none_or(|due| today <= due));
-            Ok(t)
+        if t.status != TaskStatus::Active {
+            return Err(AppError::InvalidTransition(format!(
+                "only an ACTIVE task can be completed; this one is {}",
+                t.status
+            )));
         }
+        t.status = TaskStatus::Completed;
+        t.completed_at = Some(now);
+        t.completed_on_time = Some(t.due_date.is_none_or(|due| today <= due));
+        Ok(t)
     })
     .await
 }
@@ -524,12 +575,10 @@ pub async fn cancel(state: &AppState, actor: &Actor, id: Uuid, expected: i32, re
     actor.principal.require(Action::CloseTasks)?;
     let reason = validate::required("reason", reason, validate::LONG)?;
     change_task(state, actor, id, expected, "cancelTask", |mut t| {
-        {
-            refuse_closed(&t, "cancelled")?;
-            t.status = TaskStatus::Cancelled;
-            t.cancel_reason = Some(reason);
-            Ok(t)
-        }
+        refuse_closed(&t, "cancelled")?;
+        t.status = TaskStatus::Cancelled;
+        t.cancel_reason = Some(reason);
+        Ok(t)
     })
     .await
 }
@@ -587,7 +636,14 @@ mod tests {
         let mut t = task(TaskStatus::Draft, None);
         assert_eq!(
             missing_clarity(&t),
-            vec![ClarityItem::Person, ClarityItem::Work, ClarityItem::Time, ClarityItem::Authority, ClarityItem::Product, ClarityItem::Resources]
+            vec![
+                ClarityItem::Person,
+                ClarityItem::Work,
+                ClarityItem::Time,
+                ClarityItem::Authority,
+                ClarityItem::Product,
+                ClarityItem::Resources
+            ]
         );
         t.focal_person_name = Some("Nguyễn Văn A".into());
         t.focal_person_title = Some("Vụ trưởng".into());

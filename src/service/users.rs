@@ -136,7 +136,8 @@ fn check_password(password: &str) -> AppResult<()> {
 pub async fn create_user(state: &AppState, actor: &Actor, input: UserInput) -> AppResult<user::Model> {
     actor.principal.require(Action::ManageUsers)?;
     let username = check_username(&input.username)?;
-    let display_name = validate::optional("displayName", input.display_name.as_deref(), validate::SHORT)?.unwrap_or(username.clone());
+    let display_name =
+        validate::optional("displayName", input.display_name.as_deref(), validate::SHORT)?.unwrap_or(username.clone());
     check_password(&input.password)?;
     let hash = state.passwords.hash(input.password.clone()).await?;
     let txn = begin_write(&state.db).await?;
@@ -166,7 +167,19 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: UserInput) -> A
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, actor, now, Change { operation: "createUser", object_type: "User", object_id: Some(model.id), before: None, after: snapshot(&model) }).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        Change {
+            operation: "createUser",
+            object_type: "User",
+            object_id: Some(model.id),
+            before: None,
+            after: snapshot(&model),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -180,7 +193,13 @@ pub struct UserUpdate {
     pub active: Option<bool>,
 }
 
-pub async fn update_user(state: &AppState, actor: &Actor, id: Uuid, expected: i32, input: UserUpdate) -> AppResult<user::Model> {
+pub async fn update_user(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    expected: i32,
+    input: UserUpdate,
+) -> AppResult<user::Model> {
     actor.principal.require(Action::ManageUsers)?;
     let hash = match &input.password {
         Some(p) => {
@@ -221,7 +240,19 @@ pub async fn update_user(state: &AppState, actor: &Actor, id: Uuid, expected: i3
     update_versioned(&txn, changes, (Column::Id, id), (Column::Version, expected), "user").await?;
     let after = find::<_, User>(&txn, id, "user").await?;
     let operation = if input.active == Some(false) { "deactivateUser" } else { "updateUser" };
-    audit::record(&txn, actor, now, Change { operation, object_type: "User", object_id: Some(id), before: snapshot(&before), after: snapshot(&after) }).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        Change {
+            operation,
+            object_type: "User",
+            object_id: Some(id),
+            before: snapshot(&before),
+            after: snapshot(&after),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -233,7 +264,12 @@ pub async fn list_users(state: &AppState, actor: &Actor, args: &PageArgs) -> App
 }
 
 pub async fn any_admin(state: &AppState) -> AppResult<bool> {
-    Ok(User::find().filter(Column::Role.eq(Role::Admin)).filter(Column::Active.eq(true)).one(&state.db).await?.is_some())
+    Ok(User::find()
+        .filter(Column::Role.eq(Role::Admin))
+        .filter(Column::Active.eq(true))
+        .one(&state.db)
+        .await?
+        .is_some())
 }
 
 #[derive(Clone, Debug)]
@@ -246,7 +282,11 @@ pub struct TokenInput {
 }
 
 /// Creates a service token; the token itself is returned once and only its hash is kept.
-pub async fn create_token(state: &AppState, actor: &Actor, input: TokenInput) -> AppResult<(String, token_entity::Model)> {
+pub async fn create_token(
+    state: &AppState,
+    actor: &Actor,
+    input: TokenInput,
+) -> AppResult<(String, token_entity::Model)> {
     actor.principal.require(Action::ManageUsers)?;
     let name = validate::required("name", &input.name, 200)?;
     if input.scopes.is_empty() {
@@ -264,7 +304,10 @@ pub async fn create_token(state: &AppState, actor: &Actor, input: TokenInput) ->
         (None, None) => None,
     };
     if ministry_id.is_none() && input.scopes.iter().any(|s| s.needs_ministry()) {
-        return Err(AppError::bad_input("ministry", "the scopes reports:write and blockers:write act as a ministry; name one"));
+        return Err(AppError::bad_input(
+            "ministry",
+            "the scopes reports:write and blockers:write act as a ministry; name one",
+        ));
     }
     let now = state.clock.now();
     let token = service_token::generate();
@@ -284,7 +327,19 @@ pub async fn create_token(state: &AppState, actor: &Actor, input: TokenInput) ->
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, actor, now, Change { operation: "createServiceToken", object_type: "ServiceToken", object_id: Some(model.id), before: None, after: snapshot(&model) }).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        Change {
+            operation: "createServiceToken",
+            object_type: "ServiceToken",
+            object_id: Some(model.id),
+            before: None,
+            after: snapshot(&model),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok((token, model))
 }
@@ -297,13 +352,32 @@ pub async fn revoke_token(state: &AppState, actor: &Actor, id: Uuid) -> AppResul
         return Err(AppError::InvalidTransition("the service token is already revoked".into()));
     }
     let now = state.clock.now();
-    let after = token_entity::ActiveModel { id: Set(id), revoked_at: Set(Some(now)), ..Default::default() }.update(&txn).await?;
-    audit::record(&txn, actor, now, Change { operation: "revokeServiceToken", object_type: "ServiceToken", object_id: Some(id), before: snapshot(&before), after: snapshot(&after) }).await?;
+    let after = token_entity::ActiveModel { id: Set(id), revoked_at: Set(Some(now)), ..Default::default() }
+        .update(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        Change {
+            operation: "revokeServiceToken",
+            object_type: "ServiceToken",
+            object_id: Some(id),
+            before: snapshot(&before),
+            after: snapshot(&after),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
 
-pub async fn list_tokens(state: &AppState, actor: &Actor, include_revoked: bool, args: &PageArgs) -> AppResult<Page<token_entity::Model>> {
+pub async fn list_tokens(
+    state: &AppState,
+    actor: &Actor,
+    include_revoked: bool,
+    args: &PageArgs,
+) -> AppResult<Page<token_entity::Model>> {
     actor.principal.require(Action::ManageUsers)?;
     let mut select = ServiceToken::find();
     if !include_revoked {

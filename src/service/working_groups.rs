@@ -49,7 +49,13 @@ pub async fn create(state: &AppState, actor: &Actor, input: WorkingGroupInput) -
     }
     .insert(&txn)
     .await?;
-    let change = Change { operation: "createWorkingGroup", object_type: "WorkingGroup", object_id: Some(model.id), before: None, after: snapshot(&model) };
+    let change = Change {
+        operation: "createWorkingGroup",
+        object_type: "WorkingGroup",
+        object_id: Some(model.id),
+        before: None,
+        after: snapshot(&model),
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)
@@ -92,7 +98,13 @@ pub async fn add_member(state: &AppState, actor: &Actor, input: MemberInput) -> 
     }
     .insert(&txn)
     .await?;
-    let change = Change { operation: "addWorkingGroupMember", object_type: "WorkingGroup", object_id: Some(group.id), before: None, after: snapshot(&member) };
+    let change = Change {
+        operation: "addWorkingGroupMember",
+        object_type: "WorkingGroup",
+        object_id: Some(group.id),
+        before: None,
+        after: snapshot(&member),
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(group)
@@ -106,7 +118,13 @@ pub async fn remove_member(state: &AppState, actor: &Actor, member_id: Uuid) -> 
     let before = snapshot(&member);
     member.delete(&txn).await?;
     let now = state.clock.now();
-    let change = Change { operation: "removeWorkingGroupMember", object_type: "WorkingGroup", object_id: Some(group.id), before, after: None };
+    let change = Change {
+        operation: "removeWorkingGroupMember",
+        object_type: "WorkingGroup",
+        object_id: Some(group.id),
+        before,
+        after: None,
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(group)

@@ -135,7 +135,11 @@ impl TestApp {
 
     pub async fn login(&self, username: &str, password: &str) -> String {
         let (_, body) = self
-            .post(None, "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }", json!({ "u": username, "p": password }))
+            .post(
+                None,
+                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
+                json!({ "u": username, "p": password }),
+            )
             .await;
         body["data"]["login"]["token"].as_str().unwrap_or_else(|| panic!("login failed: {body}")).to_owned()
     }
@@ -219,7 +223,13 @@ pub async fn ministry_id(s: &Session<'_>, code: &str) -> String {
 
 /// The id and version of a seeded task by code.
 pub async fn task_by_code(s: &Session<'_>, code: &str) -> (String, i64) {
-    let d = s.data("query($q: String) { tasks(filter: { search: $q }, first: 5) { nodes { id code version } } }", json!({ "q": code })).await;
-    let node = d["tasks"]["nodes"].as_array().expect("nodes").iter().find(|n| n["code"] == code).cloned().expect("task");
+    let d = s
+        .data(
+            "query($q: String) { tasks(filter: { search: $q }, first: 5) { nodes { id code version } } }",
+            json!({ "q": code }),
+        )
+        .await;
+    let node =
+        d["tasks"]["nodes"].as_array().expect("nodes").iter().find(|n| n["code"] == code).cloned().expect("task");
     (node["id"].as_str().expect("id").to_owned(), node["version"].as_i64().expect("version"))
 }

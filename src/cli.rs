@@ -59,6 +59,18 @@ pub enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Write the monthly summary of a working group as a Markdown document in Vietnamese.
+    Report {
+        /// The reporting period, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The working group's id; the first one when omitted.
+        #[arg(long)]
+        working_group: Option<uuid::Uuid>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Create a service token for a script and print it once.
     CreateServiceToken {
         #[arg(long)]
@@ -128,6 +140,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 for (username, role, password) in accounts {
                     println!("  {username:<20} {:<17} {password}", role.as_str());
                 }
+            }
+            Ok(())
+        }
+        Command::Report { period, working_group, out } => {
+            let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
+            let markdown = crate::service::report_markdown::render(&state, working_group, &period)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            match out {
+                Some(path) => std::fs::write(&path, markdown).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{markdown}"),
             }
             Ok(())
         }

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod ministries;
 pub mod page;
 pub mod periods;
+pub mod report_markdown;
 pub mod reports;
 pub mod seed;
 pub mod summary;

@@ -149,7 +149,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
             match out {
-                Some(path) => std::fs::write(&path, markdown).with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, markdown).with_context(|| format!("cannot write {}", path.display()))?
+                }
                 None => print!("{markdown}"),
             }
             Ok(())

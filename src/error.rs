@@ -22,6 +22,7 @@ pub enum AppError {
     InvalidTransition(String),
     IncompleteTask {
         missing: Vec<String>,
+        message: String,
     },
     QueryTooComplex(String),
     RateLimited {
@@ -43,10 +44,7 @@ impl AppError {
             | Self::Conflict(m)
             | Self::InvalidTransition(m)
             | Self::QueryTooComplex(m) => m.clone(),
-            Self::BadInput { message, .. } => message.clone(),
-            Self::IncompleteTask { missing } => {
-                format!("the task cannot be issued until all \"7 rõ\" items are set; missing: {}", missing.join(", "))
-            }
+            Self::BadInput { message, .. } | Self::IncompleteTask { message, .. } => message.clone(),
             Self::RateLimited { retry_after_secs } => format!("too many requests; retry after {retry_after_secs} s"),
             Self::Internal(_) => "internal error; the request was not completed".to_owned(),
         }
@@ -124,7 +122,7 @@ impl ErrorExtensions for AppError {
             ext.set("code", self.code());
             match self {
                 Self::BadInput { field: Some(field), .. } => ext.set("field", field.as_str()),
-                Self::IncompleteTask { missing } => ext.set("missing", missing.clone()),
+                Self::IncompleteTask { missing, .. } => ext.set("missing", missing.clone()),
                 Self::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
                 _ => {}
             }
@@ -160,7 +158,7 @@ mod tests {
             (AppError::bad_input("period", "bad"), "BAD_USER_INPUT"),
             (AppError::stale("task"), "CONFLICT"),
             (AppError::InvalidTransition("x".into()), "INVALID_TRANSITION"),
-            (AppError::IncompleteTask { missing: vec!["TIME".into()] }, "INCOMPLETE_TASK"),
+            (AppError::IncompleteTask { missing: vec!["TIME".into()], message: "x".into() }, "INCOMPLETE_TASK"),
             (AppError::QueryTooComplex("x".into()), "QUERY_TOO_COMPLEX"),
             (AppError::RateLimited { retry_after_secs: 3 }, "RATE_LIMITED"),
             (AppError::Internal("secret sql".into()), "INTERNAL_SERVER_ERROR"),

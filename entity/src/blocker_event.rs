@@ -11,6 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub blocker_id: Uuid,
+    /// 1, 2, 3… in the order the events happened to this blocker.
+    pub seq: i32,
     pub kind: BlockerEventKind,
     pub from_status: Option<BlockerStatus>,
     pub to_status: BlockerStatus,

@@ -195,6 +195,7 @@ fn tables() -> Vec<TableCreateStatement> {
         .table("blocker_events")
         .col(pk_uuid("id"))
         .col(uuid("blocker_id"))
+        .col(integer("seq"))
         .col(string_len("kind", 32))
         .col(string_len_null("from_status", 32))
         .col(string_len("to_status", 32))
@@ -292,7 +293,7 @@ fn indexes() -> Vec<IndexCreateStatement> {
         index("blockers", &["task_id"]),
         index("blockers", &["updated_at", "id"]),
         index("blockers", &["created_at", "id"]),
-        index("blocker_events", &["blocker_id", "created_at"]),
+        unique("blocker_events", &["blocker_id", "seq"]),
         index("users", &["ministry_id"]),
         index("audit_events", &["created_at", "id"]),
         index("audit_events", &["object_id"]),

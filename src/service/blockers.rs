@@ -17,7 +17,8 @@ use entity::blocker::{self, Column, Entity as Blocker};
 use entity::blocker_event::{self, Entity as Event};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Role, Severity, TaskStatus};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -128,8 +129,7 @@ pub async fn list(
 pub async fn events(state: &AppState, blocker_id: Uuid) -> AppResult<Vec<blocker_event::Model>> {
     Ok(Event::find()
         .filter(blocker_event::Column::BlockerId.eq(blocker_id))
-        .order_by_asc(blocker_event::Column::CreatedAt)
-        .order_by_asc(blocker_event::Column::Id)
+        .order_by_asc(blocker_event::Column::Seq)
         .all(&state.db)
         .await?)
 }
@@ -167,9 +167,18 @@ async fn write_event(
     line: EventLine,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let last: Option<i32> = Event::find()
+        .select_only()
+        .column_as(blocker_event::Column::Seq.max(), "last")
+        .filter(blocker_event::Column::BlockerId.eq(blocker_id))
+        .into_tuple()
+        .one(txn)
+        .await?
+        .flatten();
     blocker_event::ActiveModel {
         id: Set(Uuid::new_v4()),
         blocker_id: Set(blocker_id),
+        seq: Set(last.unwrap_or(0) + 1),
         kind: Set(line.kind),
         from_status: Set(line.from),
         to_status: Set(line.to),
@@ -338,7 +347,8 @@ fn authorize(actor: &Actor, b: &blocker::Model, step: &Step) -> AppResult<()> {
     let p = &actor.principal;
     let responsible = |what: &str| match b.responsible_ministry_id {
         Some(m) => p.require_ministry(m, what),
-        None => Err(AppError::forbidden("the blocker has no responsible ministry yet")),
+        None if p.acts_for_all_ministries() => Ok(()),
+        None => Err(AppError::forbidden("the blocker has not been forwarded to your ministry")),
     };
     match step {
         Step::Forward { .. } => p.require(Action::ForwardBlockers),

@@ -36,7 +36,8 @@ pub async fn render(state: &AppState, working_group_id: Option<Uuid>, period: &s
     let s = summary::monthly(state, group.id, period).await?;
     let ministries: HashMap<Uuid, ministry::Model> =
         ministry::Entity::find().all(&state.db).await?.into_iter().map(|m| (m.id, m)).collect();
-    let task_ids: Vec<Uuid> = s.missing_reports.iter().map(|(t, _)| *t).chain(s.late_reports.iter().map(|r| r.task_id)).collect();
+    let task_ids: Vec<Uuid> =
+        s.missing_reports.iter().map(|(t, _)| *t).chain(s.late_reports.iter().map(|r| r.task_id)).collect();
     let tasks: HashMap<Uuid, task::Model> = task::Entity::find()
         .filter(task::Column::Id.is_in(task_ids))
         .all(&state.db)
@@ -54,7 +55,8 @@ fn write(
     tasks: &HashMap<Uuid, task::Model>,
 ) -> String {
     let m_name = |id: &Uuid| ministries.get(id).map(|m| m.name_vi.clone()).unwrap_or_else(|| "(không rõ)".into());
-    let t_name = |id: &Uuid| tasks.get(id).map(|t| format!("{} — {}", t.code, t.title)).unwrap_or_else(|| "(không rõ)".into());
+    let t_name =
+        |id: &Uuid| tasks.get(id).map(|t| format!("{} — {}", t.code, t.title)).unwrap_or_else(|| "(không rõ)".into());
     let w = &s.window;
     let mut out = String::new();
     let _ = writeln!(out, "# Báo cáo tình hình thực hiện nhiệm vụ — kỳ {:02}/{}", w.period.month, w.period.year);
@@ -86,7 +88,14 @@ fn write(
         let _ = writeln!(out);
         for task in &s.overdue_tasks {
             let due = task.due_date.map(date_vi).unwrap_or_default();
-            let _ = writeln!(out, "- {} — {} (chủ trì: {}; hạn {})", task.code, task.title, m_name(&task.lead_ministry_id), due);
+            let _ = writeln!(
+                out,
+                "- {} — {} (chủ trì: {}; hạn {})",
+                task.code,
+                task.title,
+                m_name(&task.lead_ministry_id),
+                due
+            );
         }
         let _ = writeln!(out);
     }

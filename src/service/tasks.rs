@@ -493,8 +493,10 @@ fn refuse_closed(t: &task::Model, action: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn incomplete(missing: &[ClarityItem]) -> AppError {
-    AppError::IncompleteTask { missing: missing.iter().map(|m| m.name().to_owned()).collect() }
+fn incomplete(missing: &[ClarityItem], what: &str) -> AppError {
+    let missing: Vec<String> = missing.iter().map(|m| m.name().to_owned()).collect();
+    let message = format!("{what}; \"7 rõ\" items missing: {}", missing.join(", "));
+    AppError::IncompleteTask { missing, message }
 }
 
 pub async fn update(
@@ -516,9 +518,12 @@ pub async fn update(
             return Err(AppError::Conflict(format!("a task with code `{}` already exists", next.code)));
         }
     }
-    let missing = missing_clarity(&next);
-    if opened.before.status == TaskStatus::Active && !missing.is_empty() {
-        return Err(incomplete(&missing));
+    // An issued task may still lack items (tasks seeded from higher directives do); an edit may
+    // fill them in but not take away one it has.
+    let had = missing_clarity(&opened.before);
+    let lost: Vec<ClarityItem> = missing_clarity(&next).into_iter().filter(|m| !had.contains(m)).collect();
+    if opened.before.status == TaskStatus::Active && !lost.is_empty() {
+        return Err(incomplete(&lost, "an issued task must stay clear: this change would unset items it has"));
     }
     if let Some(ids) = &input.cooperating_ministry_ids {
         set_cooperators(txn, &next, ids).await?;
@@ -541,7 +546,7 @@ pub async fn issue(state: &AppState, actor: &Actor, id: Uuid, expected: i32) -> 
         }
         let missing = missing_clarity(&t);
         if !missing.is_empty() {
-            return Err(incomplete(&missing));
+            return Err(incomplete(&missing, "the task cannot be issued until all seven items are set"));
         }
         if t.due_date.is_some_and(|d| d < today) {
             return Err(AppError::bad_input("dueDate", "is in the past; set a new due date before issuing"));

@@ -1,0 +1,259 @@
+//! The month as its people play it, through HTTP, on SQLite and PostgreSQL: the Secretariat drafts
+//! and issues a task, ministries report (one late), a report is returned and revised, a blocker
+//! travels from raised to resolved by the Chair, and the monthly summary shows exactly that.
+
+mod common;
+
+use common::{apps, ministry_id, Session, TestApp};
+use serde_json::{json, Value};
+
+const CREATE_TASK: &str =
+    "mutation($i: CreateTaskInput!) { createTask(input: $i) { id code status version clarity { complete missing } } }";
+const UPDATE_TASK: &str = "mutation($id: ID!, $v: Int!, $i: UpdateTaskInput!) { updateTask(id: $id, expectedVersion: $v, input: $i) { id status version clarity { complete missing } cooperatingMinistries { code } } }";
+const ISSUE_TASK: &str = "mutation($id: ID!, $v: Int!) { issueTask(id: $id, expectedVersion: $v) { status version } }";
+const SUBMIT: &str = "mutation($i: SubmitMonthlyReportInput!, $k: String) { submitMonthlyReport(input: $i, idempotencyKey: $k) { id status late revision version ministry { code } submittedBy { name } } }";
+const REVIEW: &str = "mutation($id: ID!, $v: Int!, $i: ReviewMonthlyReportInput!) { reviewMonthlyReport(id: $id, expectedVersion: $v, input: $i) { status version reviewComment } }";
+const RAISE: &str = "mutation($i: RaiseBlockerInput!, $k: String) { raiseBlocker(input: $i, idempotencyKey: $k) { id status version raisedBy { code } } }";
+const FORWARD: &str = "mutation($id: ID!, $v: Int!, $i: ForwardBlockerInput!) { forwardBlocker(id: $id, expectedVersion: $v, input: $i) { status version responsibleMinistry { code } dueDate } }";
+const ACK: &str =
+    "mutation($id: ID!, $v: Int!) { acknowledgeBlocker(id: $id, expectedVersion: $v) { status version } }";
+const ESCALATE: &str = "mutation($id: ID!, $v: Int!, $i: EscalateBlockerInput!) { escalateBlocker(id: $id, expectedVersion: $v, input: $i) { status version escalatedTo } }";
+const RESOLVE: &str = "mutation($id: ID!, $v: Int!, $i: ResolveBlockerInput!) { resolveBlocker(id: $id, expectedVersion: $v, input: $i) { status version resolution } }";
+const WITHDRAW: &str =
+    "mutation($id: ID!, $v: Int!) { withdrawBlocker(id: $id, expectedVersion: $v) { status version } }";
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_owned()
+}
+
+fn report_input(task: &str, period: &str, progress: i64) -> Value {
+    json!({ "taskId": task, "period": period, "progressPercent": progress, "health": "ON_TRACK", "summary": "Đã hoàn thành dự thảo lần 1." })
+}
+
+async fn working_group_id(s: &Session<'_>) -> String {
+    let d = s.data("{ workingGroups { id } }", json!({})).await;
+    d["workingGroups"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// Drafts a complete task led by `lead` with `cooperating`, issues it, and returns (id, version).
+async fn issued_task(sec: &Session<'_>, code: &str, lead: &str, cooperating: &[&str]) -> (String, i64) {
+    let lead_id = ministry_id(sec, lead).await;
+    let mut coop = Vec::new();
+    for c in cooperating {
+        coop.push(ministry_id(sec, c).await);
+    }
+    let wg = working_group_id(sec).await;
+    let d = sec.data("{ directives(filter: { search: \"22-TB\" }) { nodes { id } } }", json!({})).await;
+    let directive = d["directives"]["nodes"][0]["id"].clone();
+    let input = json!({
+        "code": code, "title": "Xây dựng nền tảng dữ liệu dùng chung", "description": "Nền tảng dữ liệu phục vụ sản phẩm công nghệ chiến lược",
+        "leadMinistryId": lead_id, "cooperatingMinistryIds": coop, "workingGroupId": wg, "directiveId": directive,
+        "focalPersonName": "Nguyễn Văn An", "focalPersonTitle": "Vụ trưởng", "dueDate": "2026-08-31",
+        "approvingAuthority": "Bộ trưởng phê duyệt", "expectedOutput": "Nền tảng vận hành thử", "resources": "Ngân sách thường xuyên"
+    });
+    let d = sec.data(CREATE_TASK, json!({ "i": input })).await;
+    let id = s(&d["createTask"]["id"]);
+    let d = sec.data(ISSUE_TASK, json!({ "id": id, "v": 1 })).await;
+    (id, d["issueTask"]["version"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn the_month_played_through() {
+    for app in apps().await {
+        app.set_now("2026-05-10T03:00:00Z");
+        let sec = app.secretariat().await;
+        let chair = app.chair().await;
+        let moit = app.officer_of("MOIT").await;
+        let moh = app.officer_of("MOH").await;
+        let mof = app.officer_of("MOF").await;
+        let wg = working_group_id(&sec).await;
+
+        // The Secretariat drafts an incomplete task; it cannot be issued until it is "7 clear".
+        let moit_id = ministry_id(&sec, "MOIT").await;
+        let moh_id = ministry_id(&sec, "MOH").await;
+        let d = sec
+            .data(CREATE_TASK, json!({ "i": { "title": "Thí điểm camera AI xử lý tại biên", "leadMinistryId": moit_id, "workingGroupId": wg } }))
+            .await;
+        let task = s(&d["createTask"]["id"]);
+        assert_eq!(d["createTask"]["status"], "DRAFT");
+        assert_eq!(
+            d["createTask"]["clarity"]["missing"],
+            json!(["PERSON", "WORK", "TIME", "AUTHORITY", "PRODUCT", "RESOURCES"])
+        );
+        let body = sec.send(ISSUE_TASK, json!({ "id": task, "v": 1 })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INCOMPLETE_TASK", "[{}]", app.backend);
+        assert_eq!(
+            body["errors"][0]["extensions"]["missing"],
+            json!(["PERSON", "WORK", "TIME", "AUTHORITY", "PRODUCT", "RESOURCES"])
+        );
+        let directive = s(&sec.data("{ directives(filter: { search: \"1131\" }) { nodes { id } } }", json!({})).await
+            ["directives"]["nodes"][0]["id"]);
+        let fill = json!({
+            "description": "Triển khai thí điểm tại 3 địa phương", "cooperatingMinistryIds": [moh_id], "directiveId": directive,
+            "focalPersonName": "Trần Thị Bình", "focalPersonTitle": "Cục trưởng", "dueDate": "2026-07-31",
+            "approvingAuthority": "Thủ tướng Chính phủ", "expectedOutput": "Báo cáo kết quả thí điểm", "resources": "Ngân sách nhà nước 20 tỷ đồng"
+        });
+        let d = sec.data(UPDATE_TASK, json!({ "id": task, "v": 1, "i": fill })).await;
+        assert_eq!(d["updateTask"]["clarity"], json!({ "complete": true, "missing": [] }));
+        assert_eq!(d["updateTask"]["cooperatingMinistries"], json!([{ "code": "MOH" }]));
+        let d = sec.data(ISSUE_TASK, json!({ "id": task, "v": 2 })).await;
+        assert_eq!(d["issueTask"]["status"], "ACTIVE");
+
+        // The lead reports on time (23:30 on the 20th in Hanoi); the cooperating ministry late (00:30 on the 21st).
+        app.set_now("2026-05-20T16:30:00Z");
+        let moit = relogin(&app, moit).await;
+        let d = moit.data(SUBMIT, json!({ "i": report_input(&task, "2026-05", 40) })).await;
+        let moit_report = d["submitMonthlyReport"].clone();
+        assert_eq!(moit_report["late"], false, "[{}] 23:30 on the 20th is on time", app.backend);
+        assert_eq!(moit_report["ministry"]["code"], "MOIT");
+        assert_eq!(moit_report["revision"], 1);
+        app.set_now("2026-05-20T17:30:00Z");
+        let moh = relogin(&app, moh).await;
+        let d = moh.data(SUBMIT, json!({ "i": report_input(&task, "2026-05", 30) })).await;
+        assert_eq!(d["submitMonthlyReport"]["late"], true, "00:30 on the 21st is late");
+        assert_eq!(d["submitMonthlyReport"]["ministry"]["code"], "MOH");
+
+        // The Secretariat returns the lead's report; it is revised and accepted; then it is final.
+        let sec = relogin(&app, sec).await;
+        let rid = s(&moit_report["id"]);
+        assert_eq!(
+            sec.error(REVIEW, json!({ "id": rid, "v": 1, "i": { "decision": "RETURN" } })).await,
+            "BAD_USER_INPUT"
+        );
+        let d = sec
+            .data(
+                REVIEW,
+                json!({ "id": rid, "v": 1, "i": { "decision": "RETURN", "comment": "Bổ sung số liệu địa phương." } }),
+            )
+            .await;
+        assert_eq!(d["reviewMonthlyReport"]["status"], "RETURNED");
+        let moit = relogin(&app, moit).await;
+        let d = moit.data(SUBMIT, json!({ "i": report_input(&task, "2026-05", 45) })).await;
+        assert_eq!(
+            (d["submitMonthlyReport"]["status"].clone(), d["submitMonthlyReport"]["revision"].clone()),
+            (json!("SUBMITTED"), json!(2))
+        );
+        assert_eq!(d["submitMonthlyReport"]["late"], false, "lateness is that of the first submission");
+        let v = d["submitMonthlyReport"]["version"].as_i64().unwrap();
+        let d = sec.data(REVIEW, json!({ "id": rid, "v": v, "i": { "decision": "ACCEPT" } })).await;
+        assert_eq!(d["reviewMonthlyReport"]["status"], "ACCEPTED");
+        assert_eq!(moit.error(SUBMIT, json!({ "i": report_input(&task, "2026-05", 50) })).await, "INVALID_TRANSITION");
+        let d = sec
+            .data("query($id: ID!) { monthlyReport(id: $id) { revision revisions { revision progressPercent late } reviewComment } }", json!({ "id": rid }))
+            .await;
+        assert_eq!(
+            d["monthlyReport"]["revisions"],
+            json!([{ "revision": 1, "progressPercent": 40, "late": false }, { "revision": 2, "progressPercent": 45, "late": false }])
+        );
+
+        // A blocker: raised, forwarded, acknowledged, escalated, then resolved by the Chair.
+        let raise = json!({ "title": "Chưa có cơ chế mua lô sản phẩm đầu tiên", "description": "Doanh nghiệp không thể ký hợp đồng đặt hàng.",
+            "severity": "HIGH", "category": "FUNDING", "origin": "ENTERPRISE", "originName": "Công ty Cổ phần Camera Việt", "taskId": task });
+        let d = moit.data(RAISE, json!({ "i": raise })).await;
+        let b = s(&d["raiseBlocker"]["id"]);
+        assert_eq!(d["raiseBlocker"]["raisedBy"]["code"], "MOIT");
+        let mof_id = ministry_id(&sec, "MOF").await;
+        let d = sec
+            .data(
+                FORWARD,
+                json!({ "id": b, "v": 1, "i": { "responsibleMinistryId": mof_id, "dueDate": "2026-06-05" } }),
+            )
+            .await;
+        assert_eq!(d["forwardBlocker"]["responsibleMinistry"]["code"], "MOF");
+        assert_eq!(
+            moit.error(ACK, json!({ "id": b, "v": 2 })).await,
+            "FORBIDDEN",
+            "only the responsible ministry acknowledges"
+        );
+        let mof = relogin(&app, mof).await;
+        mof.data(ACK, json!({ "id": b, "v": 2 })).await;
+        let d = mof
+            .data(ESCALATE, json!({ "id": b, "v": 3, "i": { "escalatedTo": "Thủ tướng Chính phủ", "reason": "Vượt thẩm quyền của Bộ." } }))
+            .await;
+        assert_eq!(d["escalateBlocker"]["status"], "ESCALATED");
+        assert_eq!(mof.error(RESOLVE, json!({ "id": b, "v": 4, "i": { "resolution": "x" } })).await, "FORBIDDEN");
+        let chair = relogin(&app, chair).await;
+        let d = chair
+            .data(
+                RESOLVE,
+                json!({ "id": b, "v": 4, "i": { "resolution": "Thủ tướng cho phép áp dụng cơ chế đặt hàng." } }),
+            )
+            .await;
+        assert_eq!(d["resolveBlocker"]["status"], "RESOLVED");
+        let d = sec
+            .data(
+                "query($id: ID!) { blocker(id: $id) { events { kind fromStatus toStatus actor { name } } } }",
+                json!({ "id": b }),
+            )
+            .await;
+        let kinds: Vec<&str> =
+            d["blocker"]["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["RAISED", "FORWARDED", "ACKNOWLEDGED", "ESCALATED", "RESOLVED"]);
+        assert_eq!(d["blocker"]["events"][4]["actor"]["name"], "chair.test (test)");
+
+        // The monthly summary shows exactly that.
+        let q = "query($wg: ID!) { monthlySummary(workingGroupId: $wg, period: \"2026-05\") {
+            tasksByTimeliness { completedOnTime completedLate inProgressOnTime overdue }
+            missingReports { task { code } ministry { code } }
+            lateReports { ministry { code } task { id } }
+            overdueTasks { code }
+            openBlockers { total }
+            ministries { ministry { code } expected submitted missing late openBlockers } } }";
+        let d = sec.data(q, json!({ "wg": wg })).await;
+        let m = &d["monthlySummary"];
+        // As of 21 May in Hanoi: TB22-PL1, TB22-1, TB22-2 and TB22-PL2D are overdue.
+        assert_eq!(
+            m["tasksByTimeliness"],
+            json!({ "completedOnTime": 0, "completedLate": 0, "inProgressOnTime": 7, "overdue": 4 }),
+            "[{}]",
+            app.backend
+        );
+        let mut overdue: Vec<String> = m["overdueTasks"].as_array().unwrap().iter().map(|t| s(&t["code"])).collect();
+        overdue.sort();
+        assert_eq!(overdue, ["TB22-1", "TB22-2", "TB22-PL1", "TB22-PL2D"]);
+        assert_eq!(m["lateReports"], json!([{ "ministry": { "code": "MOH" }, "task": { "id": task } }]));
+        assert_eq!(m["missingReports"].as_array().unwrap().len(), 10, "the ten seeded active tasks have no report");
+        assert!(m["missingReports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["task"]["code"].as_str().unwrap().starts_with("TB22")));
+        assert_eq!(m["openBlockers"]["total"], 0);
+        let row = |code: &str| {
+            m["ministries"].as_array().unwrap().iter().find(|r| r["ministry"]["code"] == code).cloned().unwrap()
+        };
+        assert_eq!(
+            row("MOIT"),
+            json!({ "ministry": { "code": "MOIT" }, "expected": 1, "submitted": 1, "missing": 0, "late": 0, "openBlockers": 0 })
+        );
+        assert_eq!(
+            row("MOH"),
+            json!({ "ministry": { "code": "MOH" }, "expected": 0, "submitted": 1, "missing": 0, "late": 1, "openBlockers": 0 })
+        );
+        assert_eq!(row("MOST")["missing"], 7);
+
+        // Completed on time, it moves to its class.
+        let v = sec.data("query($id: ID!) { task(id: $id) { version } }", json!({ "id": task })).await["task"]
+            ["version"]
+            .as_i64()
+            .unwrap();
+        chair
+            .data(
+                "mutation($id: ID!, $v: Int!) { completeTask(id: $id, expectedVersion: $v) { status timeliness } }",
+                json!({ "id": task, "v": v }),
+            )
+            .await;
+        let d = sec.data(q, json!({ "wg": wg })).await;
+        assert_eq!(d["monthlySummary"]["tasksByTimeliness"]["completedOnTime"], 1);
+        app.finish().await;
+    }
+}
+
+/// Signs the same user in again (the clock moved past the token's life).
+async fn relogin<'a>(app: &'a TestApp, old: Session<'a>) -> Session<'a> {
+    use sea_orm::EntityTrait;
+    let id = uuid::Uuid::parse_str(&old.user_id).unwrap();
+    let user = entity::user::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap();
+    let token = app.login(&user.username, common::PASSWORD).await;
+    Session { app, token, user_id: old.user_id }
+}

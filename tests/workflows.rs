@@ -257,3 +257,61 @@ async fn relogin<'a>(app: &'a TestApp, old: Session<'a>) -> Session<'a> {
     let token = app.login(&user.username, common::PASSWORD).await;
     Session { app, token, user_id: old.user_id }
 }
+
+#[tokio::test]
+async fn the_reporting_calendar() {
+    for app in apps().await {
+        app.set_now("2026-05-20T10:00:00Z");
+        let s = app.observer().await;
+        let q = "query($p: String) { reportingPeriod(period: $p) { period dataFrom dataTo ministryDueDate ministryDueAt consolidatedDueDate hasBegun isOpen } }";
+        let d = s.data(q, json!({ "p": "2026-05" })).await;
+        assert_eq!(
+            d["reportingPeriod"],
+            json!({ "period": "2026-05", "dataFrom": "2026-04-15", "dataTo": "2026-05-14", "ministryDueDate": "2026-05-20",
+                    "ministryDueAt": "2026-05-20T17:00:00+00:00", "consolidatedDueDate": "2026-05-25", "hasBegun": true, "isOpen": true }),
+            "[{}]",
+            app.backend
+        );
+        let d = s.data(q, json!({ "p": "2026-07" })).await;
+        assert_eq!(
+            (d["reportingPeriod"]["hasBegun"].clone(), d["reportingPeriod"]["isOpen"].clone()),
+            (json!(false), json!(false))
+        );
+        let d = s.data(q, json!({ "p": null })).await;
+        assert_eq!(d["reportingPeriod"]["period"], "2026-06", "20 May is in the data window of June's period");
+        assert_eq!(s.error(q, json!({ "p": "2026-5" })).await, "BAD_USER_INPUT");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn raisers_comment_and_withdraw_and_the_audit_can_be_filtered() {
+    for app in apps().await {
+        let moh = app.officer_of("MOH").await;
+        let sec = app.secretariat().await;
+        let raise = json!({ "title": "Thiếu chuyên gia AI y tế", "description": "Bệnh viện chưa tuyển được.", "severity": "LOW",
+            "category": "PEOPLE_AND_SKILLS", "origin": "UNIVERSITY", "originName": "Đại học Y Hà Nội" });
+        let d = moh.data(RAISE, json!({ "i": raise })).await;
+        let b = s(&d["raiseBlocker"]["id"]);
+        let d = moh
+            .data("mutation($id: ID!) { commentOnBlocker(id: $id, expectedVersion: 1, input: { note: \"Đã làm việc với trường.\" }) { status version } }", json!({ "id": b }))
+            .await;
+        assert_eq!(d["commentOnBlocker"], json!({ "status": "OPEN", "version": 2 }), "[{}]", app.backend);
+        let d = moh.data(WITHDRAW, json!({ "id": b, "v": 2 })).await;
+        assert_eq!(d["withdrawBlocker"]["status"], "WITHDRAWN");
+        let d = sec.data("{ blockers(filter: { search: \"dai hoc y\", status: [WITHDRAWN] }) { nodes { originName events { kind note } } } }", json!({})).await;
+        assert_eq!(
+            d["blockers"]["nodes"][0]["events"][1],
+            json!({ "kind": "COMMENTED", "note": "Đã làm việc với trường." })
+        );
+        let d = sec
+            .data("query($a: ID) { auditEvents(filter: { operation: \"withdrawBlocker\", actorId: $a }) { totalCount nodes { objectId actorName } } }", json!({ "a": moh.user_id }))
+            .await;
+        assert_eq!(d["auditEvents"]["totalCount"], 1);
+        assert_eq!(d["auditEvents"]["nodes"][0]["objectId"], b);
+        let d =
+            sec.data("{ auditEvents(filter: { since: \"2999-01-01T00:00:00Z\" }) { totalCount } }", json!({})).await;
+        assert_eq!(d["auditEvents"]["totalCount"], 0);
+        app.finish().await;
+    }
+}

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     pub clock: Clock,
     pub backend: &'static str,
+    /// The database the server uses, for commands run beside it.
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -61,6 +63,7 @@ impl TestApp {
 
     pub async fn start(db: DatabaseSettings, backend: &'static str, server: ServerSettings) -> Self {
         let clock = Clock::manual(Utc::now());
+        let database_url = db.database_url.clone();
         let state = startup::state(&db, &server, clock.clone()).await.expect("state");
         coordination::service::seed::reference(&state).await.expect("seed");
         let app = Application::build(state.clone(), &server).await.expect("build");
@@ -75,6 +78,7 @@ impl TestApp {
             state,
             clock,
             backend,
+            database_url,
             stop: Some(tx),
             server: Some(server),
             _dir: None,

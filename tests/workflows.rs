@@ -35,28 +35,6 @@ async fn working_group_id(s: &Session<'_>) -> String {
     d["workingGroups"][0]["id"].as_str().unwrap().to_owned()
 }
 
-/// Drafts a complete task led by `lead` with `cooperating`, issues it, and returns (id, version).
-async fn issued_task(sec: &Session<'_>, code: &str, lead: &str, cooperating: &[&str]) -> (String, i64) {
-    let lead_id = ministry_id(sec, lead).await;
-    let mut coop = Vec::new();
-    for c in cooperating {
-        coop.push(ministry_id(sec, c).await);
-    }
-    let wg = working_group_id(sec).await;
-    let d = sec.data("{ directives(filter: { search: \"22-TB\" }) { nodes { id } } }", json!({})).await;
-    let directive = d["directives"]["nodes"][0]["id"].clone();
-    let input = json!({
-        "code": code, "title": "Xây dựng nền tảng dữ liệu dùng chung", "description": "Nền tảng dữ liệu phục vụ sản phẩm công nghệ chiến lược",
-        "leadMinistryId": lead_id, "cooperatingMinistryIds": coop, "workingGroupId": wg, "directiveId": directive,
-        "focalPersonName": "Nguyễn Văn An", "focalPersonTitle": "Vụ trưởng", "dueDate": "2026-08-31",
-        "approvingAuthority": "Bộ trưởng phê duyệt", "expectedOutput": "Nền tảng vận hành thử", "resources": "Ngân sách thường xuyên"
-    });
-    let d = sec.data(CREATE_TASK, json!({ "i": input })).await;
-    let id = s(&d["createTask"]["id"]);
-    let d = sec.data(ISSUE_TASK, json!({ "id": id, "v": 1 })).await;
-    (id, d["issueTask"]["version"].as_i64().unwrap())
-}
-
 #[tokio::test]
 async fn the_month_played_through() {
     for app in apps().await {

@@ -71,6 +71,13 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Urge (đôn đốc) every ministry with missing reports for a period: one `report.missing`
+    /// event each, through webhooks and subscriptions, once per ministry and period.
+    Urge {
+        /// The reporting period, YYYY-MM.
+        #[arg(long)]
+        period: String,
+    },
     /// Create a service token for a script and print it once.
     CreateServiceToken {
         #[arg(long)]
@@ -154,6 +161,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => print!("{markdown}"),
             }
+            Ok(())
+        }
+        Command::Urge { period } => {
+            let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
+            let (_, pending) = crate::service::urging::pending(&state, &period).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            eprintln!("{} ministries have missing reports for {period}", pending.len());
+            let urged = crate::service::urging::urge(&state, &period).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            for p in &urged {
+                println!("urged {} for {} missing report(s)", p.ministry_id, p.tasks.len());
+            }
+            eprintln!("urged {} ministries now; {} had been urged before", urged.len(), pending.len() - urged.len());
             Ok(())
         }
         Command::ExportSchema { out } => {

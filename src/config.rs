@@ -73,6 +73,46 @@ pub struct ServerSettings {
 
     #[command(flatten)]
     pub periods: PeriodSettings,
+
+    #[command(flatten)]
+    pub events: EventSettings,
+}
+
+/// Webhooks, urging and subscriptions.
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct EventSettings {
+    /// Let webhooks target private, loopback and link-local addresses (off: a webhook could
+    /// otherwise reach internal services).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+    /// Seconds to wait for a webhook receiver.
+    #[arg(long, env = "WEBHOOK_TIMEOUT", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+    /// Attempts before a delivery is marked FAILED.
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 8)]
+    pub webhook_max_attempts: i32,
+    /// Delay before the first retry, in milliseconds; it doubles with each attempt.
+    #[arg(long, env = "WEBHOOK_BACKOFF_MS", default_value_t = 2_000)]
+    pub webhook_backoff_ms: u64,
+    /// Time of day (HH:MM, Vietnam) at which missing reports are urged every day; off when unset.
+    #[arg(long, env = "URGE_DAILY_AT")]
+    pub urge_daily_at: Option<String>,
+    /// Seconds between checks that a subscriber's token is still valid.
+    #[arg(long, env = "SUBSCRIPTION_RECHECK_SECS", default_value_t = 15)]
+    pub subscription_recheck_secs: u64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            webhook_allow_private: false,
+            webhook_timeout_secs: 10,
+            webhook_max_attempts: 8,
+            webhook_backoff_ms: 2_000,
+            urge_daily_at: None,
+            subscription_recheck_secs: 15,
+        }
+    }
 }
 
 /// The reporting calendar (Decree 09/2019/NĐ-CP), days of the month in Vietnam's time zone.
@@ -111,6 +151,13 @@ impl ServerSettings {
             shutdown_grace_secs: 5,
             password_concurrency: 2,
             periods: PeriodSettings::default(),
+            events: EventSettings {
+                webhook_allow_private: true,
+                webhook_timeout_secs: 5,
+                webhook_backoff_ms: 50,
+                subscription_recheck_secs: 1,
+                ..EventSettings::default()
+            },
         }
     }
 }

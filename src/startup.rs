@@ -34,6 +34,8 @@ pub async fn state(db: &DatabaseSettings, server: &ServerSettings, clock: Clock)
         periods: server.periods,
         metrics,
         pool_max: db.database_max_connections,
+        events: Default::default(),
+        event_settings: server.events.clone(),
     }))
 }
 
@@ -123,6 +125,20 @@ pub async fn bootstrap(state: &AppState) -> anyhow::Result<Option<(String, Strin
     Ok(Some(("admin".into(), password)))
 }
 
+/// The work each instance does beside answering requests: fanning out committed events,
+/// listening for other instances' commits, delivering webhooks, and (when set) daily urging.
+fn spawn_background(state: &Arc<AppState>) -> anyhow::Result<()> {
+    use crate::service::{events, urging, webhooks};
+    tokio::spawn(events::run_dispatcher(state.clone()));
+    tokio::spawn(events::run_listener(state.clone()));
+    tokio::spawn(webhooks::run_deliveries(state.clone()));
+    if let Some(at) = &state.event_settings.urge_daily_at {
+        let time = urging::parse_time_of_day(at).with_context(|| format!("URGE_DAILY_AT must be HH:MM, got `{at}`"))?;
+        tokio::spawn(urging::run_daily(state.clone(), time));
+    }
+    Ok(())
+}
+
 pub struct Application {
     listener: TcpListener,
     state: Arc<AppState>,
@@ -147,6 +163,7 @@ impl Application {
         let listener = TcpListener::bind(server.bind_addr)
             .await
             .with_context(|| format!("cannot listen on {}", server.bind_addr))?;
+        spawn_background(&state)?;
         Ok(Self { listener, state, router, grace: Duration::from_secs(server.shutdown_grace_secs) })
     }
 

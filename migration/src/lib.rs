@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20260401_000001_initial;
+mod m20260601_000002_events;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -10,6 +11,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260401_000001_initial::Migration)]
+        vec![Box::new(m20260401_000001_initial::Migration), Box::new(m20260601_000002_events::Migration)]
     }
 }

@@ -11,13 +11,15 @@ pub mod ministry;
 pub mod report;
 pub mod scalars;
 pub mod summary;
+pub mod subscription;
 pub mod task;
+pub mod webhook;
 pub mod working_group;
 
 use crate::error::AppError;
 use crate::service::{Actor, AppState};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
+use async_graphql::{Context, MergedObject, Schema, SchemaBuilder, ID};
 use loaders::Loaders;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -34,6 +36,7 @@ pub struct Query(
     blocker::BlockerQuery,
     summary::SummaryQuery,
     audit::AuditQuery,
+    webhook::WebhookQuery,
 );
 
 /// Every mutation of the API. Each runs in one transaction and writes one audit event.
@@ -46,9 +49,12 @@ pub struct Mutation(
     task::TaskMutation,
     report::ReportMutation,
     blocker::BlockerMutation,
+    webhook::WebhookMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub use subscription::Subscription;
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits that protect the server from expensive queries.
 #[derive(Clone, Copy, Debug)]
@@ -65,8 +71,8 @@ impl Default for Limits {
 }
 
 /// The schema without any state: for exporting the SDL and for tests.
-pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_directives(8)
@@ -90,6 +96,13 @@ pub fn sdl() -> String {
 /// The per-request data the HTTP edge adds to a GraphQL request.
 pub fn request_data(state: &Arc<AppState>, actor: Option<Actor>) -> (Option<Actor>, RequestLoader) {
     (actor, DataLoader::with_cache(Loaders::new(state.db.clone()), tokio::spawn, HashMapCache::default()))
+}
+
+/// The loader of a subscription connection: it lives as long as the socket, so it does not cache.
+pub fn subscription_loader(state: &Arc<AppState>) -> RequestLoader {
+    let loader = DataLoader::with_cache(Loaders::new(state.db.clone()), tokio::spawn, HashMapCache::default());
+    loader.enable_all_cache(false);
+    loader
 }
 
 /// The loader of one request. It caches, so relations primed from a page are not fetched again.

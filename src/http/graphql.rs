@@ -263,6 +263,22 @@ pub struct GetParams {
     operation_name: Option<String>,
 }
 
+/// `GET /graphql`: a WebSocket upgrade for subscriptions, or a query.
+pub async fn get_or_upgrade(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, _) = request.into_parts();
+    if super::ws::is_upgrade(&parts.headers) {
+        return match axum::extract::WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => super::ws::upgrade(state, parts.headers, upgrade).await,
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    match Query::<GetParams>::from_request_parts(&mut parts, &state).await {
+        Ok(params) => get_graphql(State(state), parts.headers, params).await,
+        Err(_) => plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the query string is not readable"),
+    }
+}
+
 /// `GET /graphql?query=...`: queries only; a browser without a query gets GraphiQL.
 pub async fn get_graphql(
     State(state): State<HttpState>,

@@ -1,8 +1,10 @@
 //! The HTTP edge: router, the GraphQL handler, health, readiness and metrics.
 
+pub mod export;
 pub mod graphql;
 pub mod health;
 pub mod middleware;
+pub mod ws;
 
 use crate::graphql::AppSchema;
 use crate::service::AppState;
@@ -24,7 +26,9 @@ pub struct HttpState {
 pub fn router(state: HttpState, max_body_bytes: usize) -> Router {
     let metrics = state.app.metrics.clone();
     Router::new()
-        .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
+        .route("/graphql", get(graphql::get_or_upgrade).post(graphql::post_graphql))
+        .route("/export/blockers.csv", get(export::blockers_csv))
+        .route("/export/blockers.ndjson", get(export::blockers_ndjson))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -23,6 +23,7 @@ pub enum Action {
     ForwardBlockers,
     WorkBlockers,
     DecideEscalated,
+    ManageWebhooks,
 }
 
 impl Action {
@@ -34,7 +35,7 @@ impl Action {
             }
             Self::ReadAudit => &[Admin, Secretariat, Chair],
             Self::ManageUsers => &[Admin],
-            Self::ManageReference | Self::ManageTasks | Self::ReviewReports | Self::ForwardBlockers => {
+            Self::ManageReference | Self::ManageTasks | Self::ReviewReports | Self::ForwardBlockers | Self::ManageWebhooks => {
                 &[Admin, Secretariat]
             }
             Self::CloseTasks | Self::DecideEscalated => &[Admin, Secretariat, Chair],
@@ -74,6 +75,7 @@ impl Action {
             Self::ForwardBlockers => "forward blockers",
             Self::WorkBlockers => "acknowledge, resolve or escalate blockers",
             Self::DecideEscalated => "resolve escalated blockers",
+            Self::ManageWebhooks => "manage webhooks or urge ministries",
         }
     }
 }

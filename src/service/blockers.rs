@@ -152,6 +152,34 @@ fn search_text_of(b: &blocker::Model) -> String {
     text::search_text([Some(b.title.as_str()), Some(b.description.as_str()), b.origin_name.as_deref()])
 }
 
+/// The event name of a kind, e.g. `blocker.forwarded`.
+pub fn event_name(kind: BlockerEventKind) -> String {
+    format!("blocker.{}", kind.as_str().to_lowercase())
+}
+
+/// What subscribers and webhooks receive about a blocker change.
+fn payload(b: &blocker::Model, kind: BlockerEventKind, actor: &Actor, note: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "kind": kind,
+        "blockerId": b.id,
+        "title": b.title,
+        "status": b.status,
+        "severity": b.severity,
+        "category": b.category,
+        "raisedByMinistryId": b.raised_by_ministry_id,
+        "responsibleMinistryId": b.responsible_ministry_id,
+        "taskId": b.task_id,
+        "dueDate": b.due_date,
+        "version": b.version,
+        "actor": actor.principal.label(),
+        "note": note,
+    })
+}
+
+async fn announce(txn: &DatabaseTransaction, b: &blocker::Model, kind: BlockerEventKind, actor: &Actor, note: Option<&str>, now: DateTime<Utc>) -> AppResult<()> {
+    super::events::publish(txn, "blocker", &event_name(kind), Some(b.id), payload(b, kind, actor, note), now).await
+}
+
 /// One line of a blocker's history.
 struct EventLine {
     kind: BlockerEventKind,
@@ -262,6 +290,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
     let model = blocker::ActiveModel::from(model).insert(&txn).await?;
     let raised = EventLine { kind: BlockerEventKind::Raised, from: None, to: BlockerStatus::Open, note: None };
     write_event(&txn, actor, model.id, raised, now).await?;
+    announce(&txn, &model, BlockerEventKind::Raised, actor, None, now).await?;
     if let Some(claim) = &claim {
         idempotency::remember(&txn, claim, model.id, now).await?;
     }
@@ -279,6 +308,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
     )
     .await?;
     txn.commit().await?;
+    state.events.poke();
     Ok(model)
 }
 
@@ -452,8 +482,9 @@ pub async fn act(state: &AppState, actor: &Actor, id: Uuid, expected: i32, step:
         Step::Comment { note } => Some(note.clone()),
     };
     update_versioned(&txn, changes, (Column::Id, id), (Column::Version, expected), "blocker").await?;
-    write_event(&txn, actor, id, EventLine { kind: step.kind(), from: Some(before.status), to, note }, now).await?;
     let after = find::<_, Blocker>(&txn, id, "blocker").await?;
+    announce(&txn, &after, step.kind(), actor, note.as_deref(), now).await?;
+    write_event(&txn, actor, id, EventLine { kind: step.kind(), from: Some(before.status), to, note }, now).await?;
     audit::record(
         &txn,
         actor,
@@ -468,6 +499,7 @@ pub async fn act(state: &AppState, actor: &Actor, id: Uuid, expected: i32, step:
     )
     .await?;
     txn.commit().await?;
+    state.events.poke();
     Ok(after)
 }
 

@@ -5,6 +5,8 @@ pub mod access;
 pub mod audit;
 pub mod blockers;
 pub mod directives;
+pub mod events;
+pub mod export;
 pub mod idempotency;
 pub mod ministries;
 pub mod page;
@@ -16,11 +18,13 @@ pub mod summary;
 pub mod tasks;
 pub mod users;
 pub mod validate;
+pub mod urging;
+pub mod webhooks;
 pub mod working_groups;
 
 use crate::auth::{JwtKeys, PasswordHasher, Principal};
 use crate::clock::Clock;
-use crate::config::PeriodSettings;
+use crate::config::{EventSettings, PeriodSettings};
 use crate::metrics::Metrics;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -35,6 +39,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The pool's largest size, for `/metrics`.
     pub pool_max: u32,
+    /// Committed events, fanned out to this instance's subscribers.
+    pub events: events::EventBus,
+    pub event_settings: EventSettings,
 }
 
 /// The caller of a request, as the service sees it.

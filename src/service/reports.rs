@@ -162,11 +162,33 @@ pub async fn submit(state: &AppState, actor: &Actor, input: ReportInput) -> AppR
         None => create_report(&txn, actor, &input, &checked, task.id, ministry_id, &window, now).await?,
         Some(current) => revise_report(&txn, actor, &input, &checked, current, &window, now).await?,
     };
+    if !input.draft {
+        announce(&txn, &report, "report.submitted", actor, now).await?;
+    }
     if let Some(claim) = &claim {
         idempotency::remember(&txn, claim, report.id, now).await?;
     }
     txn.commit().await?;
+    state.events.poke();
     Ok(report)
+}
+
+/// What subscribers and webhooks receive about a report change.
+async fn announce(txn: &DatabaseTransaction, r: &monthly_report::Model, kind: &str, actor: &Actor, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+    let payload = serde_json::json!({
+        "kind": kind,
+        "reportId": r.id,
+        "taskId": r.task_id,
+        "ministryId": r.ministry_id,
+        "period": r.period,
+        "status": r.status,
+        "revision": r.revision,
+        "late": r.late,
+        "progressPercent": r.progress_percent,
+        "health": r.health,
+        "actor": actor.principal.label(),
+    });
+    super::events::publish(txn, "report", kind, Some(r.id), payload, now).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -383,6 +405,12 @@ pub async fn review(
         },
     )
     .await?;
+    let kind = match decision {
+        ReviewDecision::Accept => "report.accepted",
+        ReviewDecision::Return => "report.returned",
+    };
+    announce(&txn, &after, kind, actor, now).await?;
     txn.commit().await?;
+    state.events.poke();
     Ok(after)
 }

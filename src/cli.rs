@@ -165,9 +165,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Urge { period } => {
             let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
-            let (_, pending) = crate::service::urging::pending(&state, &period).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            let (_, pending) = crate::service::urging::pending(&state, &period)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
             eprintln!("{} ministries have missing reports for {period}", pending.len());
-            let urged = crate::service::urging::urge(&state, &period).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            let urged =
+                crate::service::urging::urge(&state, &period).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
             for p in &urged {
                 println!("urged {} for {} missing report(s)", p.ministry_id, p.tasks.len());
             }

@@ -83,12 +83,30 @@ impl MigrationTrait for Migration {
             manager.create_table(table).await?;
         }
         manager
-            .create_index(Index::create().name("ix_webhook_deliveries_due").table("webhook_deliveries").col("status").col("next_attempt_at").take())
+            .create_index(
+                Index::create()
+                    .name("ix_webhook_deliveries_due")
+                    .table("webhook_deliveries")
+                    .col("status")
+                    .col("next_attempt_at")
+                    .take(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("ix_webhook_deliveries_webhook").table("webhook_deliveries").col("webhook_id").col("created_at").take())
+            .create_index(
+                Index::create()
+                    .name("ix_webhook_deliveries_webhook")
+                    .table("webhook_deliveries")
+                    .col("webhook_id")
+                    .col("created_at")
+                    .take(),
+            )
             .await?;
-        manager.create_index(Index::create().name("ix_outbox_events_created_at").table("outbox_events").col("created_at").take()).await?;
+        manager
+            .create_index(
+                Index::create().name("ix_outbox_events_created_at").table("outbox_events").col("created_at").take(),
+            )
+            .await?;
         Ok(())
     }
 

@@ -76,7 +76,8 @@ impl BlockerChange {
     /// The blocker as it is now.
     async fn blocker(&self, ctx: &Context<'_>) -> Result<Option<Blocker>> {
         let Some(id) = self.event.object_id else { return Ok(None) };
-        let found = entity::blocker::Entity::find_by_id(id).one(&state(ctx)?.db).await.map_err(crate::AppError::from)?;
+        let found =
+            entity::blocker::Entity::find_by_id(id).one(&state(ctx)?.db).await.map_err(crate::AppError::from)?;
         Ok(found.map(Blocker))
     }
 }
@@ -145,12 +146,19 @@ impl MonthlyReportChange {
     /// The report as it is now; null for an urging.
     async fn report(&self, ctx: &Context<'_>) -> Result<Option<MonthlyReport>> {
         let Some(id) = uuid_at(&self.event.payload, "reportId") else { return Ok(None) };
-        let found = entity::monthly_report::Entity::find_by_id(id).one(&state(ctx)?.db).await.map_err(crate::AppError::from)?;
+        let found =
+            entity::monthly_report::Entity::find_by_id(id).one(&state(ctx)?.db).await.map_err(crate::AppError::from)?;
         Ok(found.map(MonthlyReport))
     }
     /// For an urging: the tasks whose reports are missing.
     async fn missing_tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        let ids: Vec<Uuid> = self.event.payload.get("tasks").and_then(Value::as_array).map(|list| list.iter().filter_map(|t| uuid_at(t, "id")).collect()).unwrap_or_default();
+        let ids: Vec<Uuid> = self
+            .event
+            .payload
+            .get("tasks")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(|t| uuid_at(t, "id")).collect())
+            .unwrap_or_default();
         let mut out = Vec::with_capacity(ids.len());
         for t in ids {
             if let Some(task) = task::load(ctx, t).await? {
@@ -167,7 +175,11 @@ pub struct Subscription;
 #[Subscription]
 impl Subscription {
     /// Blocker changes as they are committed, on any instance.
-    async fn blocker_events(&self, ctx: &Context<'_>, filter: Option<BlockerEventFilterInput>) -> Result<impl Stream<Item = BlockerChange>> {
+    async fn blocker_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<BlockerEventFilterInput>,
+    ) -> Result<impl Stream<Item = BlockerChange>> {
         actor(ctx)?.principal.require(Action::ReadBlockers)?;
         let f = filter.unwrap_or_default();
         let ministry = opt_uuid("ministryId", &f.ministry_id)?;
@@ -205,7 +217,11 @@ impl Subscription {
     }
 
     /// Monthly report changes and urgings as they are committed, on any instance.
-    async fn monthly_report_events(&self, ctx: &Context<'_>, filter: Option<MonthlyReportEventFilterInput>) -> Result<impl Stream<Item = MonthlyReportChange>> {
+    async fn monthly_report_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MonthlyReportEventFilterInput>,
+    ) -> Result<impl Stream<Item = MonthlyReportChange>> {
         actor(ctx)?.principal.require(Action::ReadReports)?;
         let f = filter.unwrap_or_default();
         let ministry = opt_uuid("ministryId", &f.ministry_id)?;

@@ -117,7 +117,9 @@ impl WebhookQuery {
         before: Option<String>,
     ) -> Result<Conn<WebhookDelivery>> {
         let webhook_id = opt_uuid("webhookId", &webhook_id)?;
-        let page = webhooks::deliveries(state(ctx)?, actor(ctx)?, webhook_id, status, &args(first, after, last, before)).await?;
+        let page =
+            webhooks::deliveries(state(ctx)?, actor(ctx)?, webhook_id, status, &args(first, after, last, before))
+                .await?;
         Ok(connection(page, WebhookDelivery))
     }
 

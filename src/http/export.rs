@@ -119,10 +119,18 @@ async fn export(state: HttpState, headers: HeaderMap, params: ExportParams, form
     r
 }
 
-pub async fn blockers_csv(State(state): State<HttpState>, headers: HeaderMap, Query(p): Query<ExportParams>) -> Response {
+pub async fn blockers_csv(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    Query(p): Query<ExportParams>,
+) -> Response {
     export(state, headers, p, Format::Csv).await
 }
 
-pub async fn blockers_ndjson(State(state): State<HttpState>, headers: HeaderMap, Query(p): Query<ExportParams>) -> Response {
+pub async fn blockers_ndjson(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    Query(p): Query<ExportParams>,
+) -> Response {
     export(state, headers, p, Format::Ndjson).await
 }

@@ -12,7 +12,9 @@ use std::time::Instant;
 pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let path = match request.uri().path() {
-        p @ ("/graphql" | "/healthz" | "/readyz" | "/metrics" | "/export/blockers.csv" | "/export/blockers.ndjson") => p.to_owned(),
+        p @ ("/graphql" | "/healthz" | "/readyz" | "/metrics" | "/export/blockers.csv" | "/export/blockers.ndjson") => {
+            p.to_owned()
+        }
         _ => "other".to_owned(),
     };
     let method = request.method().clone();

@@ -35,7 +35,9 @@ fn protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
 /// The token in a `connection_init` payload: `{ "Authorization": "Bearer …" }`, `{ "authorization": … }`
 /// or `{ "token": … }`.
 fn token_of(payload: &Value) -> Option<String> {
-    let raw = ["Authorization", "authorization", "authToken", "token"].iter().find_map(|k| payload.get(k).and_then(Value::as_str))?;
+    let raw = ["Authorization", "authorization", "authToken", "token"]
+        .iter()
+        .find_map(|k| payload.get(k).and_then(Value::as_str))?;
     let token = raw.strip_prefix("Bearer ").unwrap_or(raw).trim();
     (!token.is_empty()).then(|| token.to_owned())
 }
@@ -49,19 +51,20 @@ pub async fn upgrade(state: HttpState, headers: HeaderMap, upgrade: WebSocketUpg
 
 async fn serve(state: HttpState, socket: WebSocket, protocol: WebSocketProtocols) {
     let (mut sink, stream) = socket.split();
-    let input = stream
-        .take_while(|msg| futures::future::ready(msg.is_ok()))
-        .filter_map(|msg| futures::future::ready(match msg {
+    let input = stream.take_while(|msg| futures::future::ready(msg.is_ok())).filter_map(|msg| {
+        futures::future::ready(match msg {
             Ok(Message::Text(text)) => Some(text.as_str().as_bytes().to_vec()),
             Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
             _ => None,
-        }));
+        })
+    });
     let token: Arc<Mutex<Option<String>>> = Arc::default();
     let app = state.app.clone();
     let seen = token.clone();
     let init = move |payload: Value| async move {
         let refused = |why: String| async_graphql::Error::new(format!("{MARK}{why}"));
-        let bearer = token_of(&payload).ok_or_else(|| refused("send the token in connection_init's payload as Authorization".into()))?;
+        let bearer = token_of(&payload)
+            .ok_or_else(|| refused("send the token in connection_init's payload as Authorization".into()))?;
         let principal = users::authenticate(&app, &bearer).await.map_err(|e| refused(e.message()))?;
         if let Ok(mut slot) = seen.lock() {
             *slot = Some(bearer);
@@ -76,7 +79,8 @@ async fn serve(state: HttpState, socket: WebSocket, protocol: WebSocketProtocols
             .on_connection_init(init)
             .keepalive_timeout(Duration::from_secs(60)),
     );
-    let mut recheck = tokio::time::interval(Duration::from_secs(state.app.event_settings.subscription_recheck_secs.max(1)));
+    let mut recheck =
+        tokio::time::interval(Duration::from_secs(state.app.event_settings.subscription_recheck_secs.max(1)));
     recheck.tick().await;
     loop {
         tokio::select! {

@@ -35,9 +35,11 @@ impl Action {
             }
             Self::ReadAudit => &[Admin, Secretariat, Chair],
             Self::ManageUsers => &[Admin],
-            Self::ManageReference | Self::ManageTasks | Self::ReviewReports | Self::ForwardBlockers | Self::ManageWebhooks => {
-                &[Admin, Secretariat]
-            }
+            Self::ManageReference
+            | Self::ManageTasks
+            | Self::ReviewReports
+            | Self::ForwardBlockers
+            | Self::ManageWebhooks => &[Admin, Secretariat],
             Self::CloseTasks | Self::DecideEscalated => &[Admin, Secretariat, Chair],
             Self::SubmitReports => &[Admin, MinistryOfficer],
             Self::RaiseBlockers | Self::WorkBlockers => &[Admin, Secretariat, MinistryOfficer],

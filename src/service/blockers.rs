@@ -176,7 +176,14 @@ fn payload(b: &blocker::Model, kind: BlockerEventKind, actor: &Actor, note: Opti
     })
 }
 
-async fn announce(txn: &DatabaseTransaction, b: &blocker::Model, kind: BlockerEventKind, actor: &Actor, note: Option<&str>, now: DateTime<Utc>) -> AppResult<()> {
+async fn announce(
+    txn: &DatabaseTransaction,
+    b: &blocker::Model,
+    kind: BlockerEventKind,
+    actor: &Actor,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     super::events::publish(txn, "blocker", &event_name(kind), Some(b.id), payload(b, kind, actor, note), now).await
 }
 

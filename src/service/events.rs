@@ -51,7 +51,14 @@ pub struct Event {
 
 impl From<outbox_event::Model> for Event {
     fn from(m: outbox_event::Model) -> Self {
-        Self { id: m.id, topic: m.topic, kind: m.kind, object_id: m.object_id, payload: m.payload, created_at: m.created_at }
+        Self {
+            id: m.id,
+            topic: m.topic,
+            kind: m.kind,
+            object_id: m.object_id,
+            payload: m.payload,
+            created_at: m.created_at,
+        }
     }
 }
 
@@ -142,7 +149,12 @@ async fn recent_ids(state: &AppState, above: i64) -> Result<Vec<i64>, sea_orm::D
 pub async fn run_dispatcher(state: Arc<AppState>) {
     // Only what commits from now on: what is already there counts as sent.
     let mut sent: BTreeSet<i64> = loop {
-        let newest = Outbox::find().select_only().column_as(Column::Id.max(), "m").into_tuple::<Option<i64>>().one(&state.db).await;
+        let newest = Outbox::find()
+            .select_only()
+            .column_as(Column::Id.max(), "m")
+            .into_tuple::<Option<i64>>()
+            .one(&state.db)
+            .await;
         let ids = match newest {
             Ok(newest) => recent_ids(&state, newest.flatten().unwrap_or(0) - REORDER_WINDOW).await,
             Err(err) => Err(err),

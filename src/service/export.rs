@@ -28,10 +28,20 @@ fn csv_field(text: &str) -> String {
 }
 
 /// One chunk of output for one page of blockers.
-pub async fn render_page(state: &AppState, rows: &[blocker::Model], format: Format, codes: &HashMap<Uuid, String>) -> AppResult<String> {
+pub async fn render_page(
+    state: &AppState,
+    rows: &[blocker::Model],
+    format: Format,
+    codes: &HashMap<Uuid, String>,
+) -> AppResult<String> {
     let task_ids: Vec<Uuid> = rows.iter().filter_map(|b| b.task_id).collect();
-    let tasks: HashMap<Uuid, String> =
-        task::Entity::find().filter(task::Column::Id.is_in(task_ids)).all(&state.db).await?.into_iter().map(|t| (t.id, t.code)).collect();
+    let tasks: HashMap<Uuid, String> = task::Entity::find()
+        .filter(task::Column::Id.is_in(task_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.code))
+        .collect();
     let today = state.clock.today();
     let code = |id: Option<Uuid>| id.and_then(|i| codes.get(&i).cloned()).unwrap_or_default();
     let mut out = String::with_capacity(rows.len() * 256);
@@ -84,7 +94,11 @@ pub async fn ministry_codes(state: &AppState) -> AppResult<HashMap<Uuid, String>
 }
 
 /// Streams the export as chunks: the header, then a chunk per page of 500.
-pub fn stream(state: Arc<AppState>, filter: BlockerFilter, format: Format) -> impl futures::Stream<Item = AppResult<String>> {
+pub fn stream(
+    state: Arc<AppState>,
+    filter: BlockerFilter,
+    format: Format,
+) -> impl futures::Stream<Item = AppResult<String>> {
     struct Cursor {
         after: Option<String>,
         started: bool,

@@ -16,9 +16,9 @@ pub mod reports;
 pub mod seed;
 pub mod summary;
 pub mod tasks;
+pub mod urging;
 pub mod users;
 pub mod validate;
-pub mod urging;
 pub mod webhooks;
 pub mod working_groups;
 

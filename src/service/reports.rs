@@ -174,7 +174,13 @@ pub async fn submit(state: &AppState, actor: &Actor, input: ReportInput) -> AppR
 }
 
 /// What subscribers and webhooks receive about a report change.
-async fn announce(txn: &DatabaseTransaction, r: &monthly_report::Model, kind: &str, actor: &Actor, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+async fn announce(
+    txn: &DatabaseTransaction,
+    r: &monthly_report::Model,
+    kind: &str,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
     let payload = serde_json::json!({
         "kind": kind,
         "reportId": r.id,

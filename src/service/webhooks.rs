@@ -38,11 +38,18 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
                 || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // carrier-grade NAT
         }
         IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
         }
     }
@@ -58,7 +65,9 @@ pub fn check_url(url: &str, allow_private: bool) -> AppResult<reqwest::Url> {
     if !allow_private {
         let private = match host.trim_matches(['[', ']']).parse::<IpAddr>() {
             Ok(ip) => is_private(ip),
-            Err(_) => host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") || host.ends_with(".internal"),
+            Err(_) => {
+                host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") || host.ends_with(".internal")
+            }
         };
         if private {
             return Err(AppError::bad_input("url", "private and loopback addresses are not allowed"));
@@ -81,7 +90,10 @@ pub async fn create(state: &AppState, actor: &Actor, input: WebhookInput) -> App
     }
     for e in &input.events {
         if e != "*" && !EVENT_NAMES.contains(&e.as_str()) {
-            return Err(AppError::bad_input("events", format!("unknown event `{e}`; known: {}", EVENT_NAMES.join(", "))));
+            return Err(AppError::bad_input(
+                "events",
+                format!("unknown event `{e}`; known: {}", EVENT_NAMES.join(", ")),
+            ));
         }
     }
     let secret = validate::required("secret", &input.secret, 200)?;
@@ -103,7 +115,13 @@ pub async fn create(state: &AppState, actor: &Actor, input: WebhookInput) -> App
     }
     .insert(&txn)
     .await?;
-    let change = Change { operation: "createWebhook", object_type: "Webhook", object_id: Some(model.id), before: None, after: snapshot(&model) };
+    let change = Change {
+        operation: "createWebhook",
+        object_type: "Webhook",
+        object_id: Some(model.id),
+        before: None,
+        after: snapshot(&model),
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)
@@ -123,7 +141,13 @@ pub async fn deactivate(state: &AppState, actor: &Actor, id: Uuid) -> AppResult<
     }
     .update(&txn)
     .await?;
-    let change = Change { operation: "deactivateWebhook", object_type: "Webhook", object_id: Some(id), before: snapshot(&before), after: snapshot(&after) };
+    let change = Change {
+        operation: "deactivateWebhook",
+        object_type: "Webhook",
+        object_id: Some(id),
+        before: snapshot(&before),
+        after: snapshot(&after),
+    };
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(after)
@@ -197,8 +221,10 @@ pub async fn run_deliveries(state: Arc<AppState>) {
 async fn resolve(url: &reqwest::Url, allow_private: bool) -> Result<Option<(String, SocketAddr)>, String> {
     let host = url.host_str().ok_or("no host")?.trim_matches(['[', ']']).to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<SocketAddr> =
-        tokio::net::lookup_host((host.as_str(), port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
     let chosen = addrs.into_iter().find(|a| allow_private || !is_private(a.ip()));
     match chosen {
         Some(addr) => Ok(Some((host, addr))),
@@ -244,7 +270,11 @@ async fn deliver(state: &AppState, delivery: webhook_delivery::Model) {
 /// One POST: Ok(status) on 2xx, else Err((status, reason)).
 async fn attempt(state: &AppState, delivery: &webhook_delivery::Model) -> Result<i32, (Option<i32>, String)> {
     let fail = |e: String| (None, e);
-    let hook = Webhook::find_by_id(delivery.webhook_id).one(&state.db).await.map_err(|e| fail(e.to_string()))?.ok_or_else(|| fail("webhook removed".into()))?;
+    let hook = Webhook::find_by_id(delivery.webhook_id)
+        .one(&state.db)
+        .await
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail("webhook removed".into()))?;
     if !hook.active {
         return Err(fail("webhook deactivated".into()));
     }
@@ -262,7 +292,9 @@ async fn attempt(state: &AppState, delivery: &webhook_delivery::Model) -> Result
     let body = serde_json::to_vec(&body).map_err(|e| fail(e.to_string()))?;
     let url = reqwest::Url::parse(&hook.url).map_err(|e| fail(e.to_string()))?;
     let settings = &state.event_settings;
-    let mut client = reqwest::Client::builder().timeout(Duration::from_secs(settings.webhook_timeout_secs)).redirect(reqwest::redirect::Policy::none());
+    let mut client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(settings.webhook_timeout_secs))
+        .redirect(reqwest::redirect::Policy::none());
     if let Some((host, addr)) = resolve(&url, settings.webhook_allow_private).await.map_err(fail)? {
         client = client.resolve(&host, addr);
     }
@@ -292,7 +324,19 @@ mod tests {
 
     #[test]
     fn private_addresses_are_recognised() {
-        for ip in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.4", "169.254.169.254", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "100.64.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "100.64.0.1",
+        ] {
             assert!(is_private(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["8.8.8.8", "203.162.4.1", "2001:4860::8888"] {

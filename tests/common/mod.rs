@@ -86,6 +86,11 @@ impl TestApp {
         }
     }
 
+    /// Another server on the same database, as a second instance behind a load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        Self::start(DatabaseSettings::new(&self.database_url), self.backend, ServerSettings::for_tests(SECRET)).await
+    }
+
     /// Stops the server and drops a PostgreSQL test database.
     pub async fn finish(mut self) {
         if let Some(stop) = self.stop.take() {

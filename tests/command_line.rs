@@ -123,3 +123,60 @@ async fn seed_demo_export_schema_and_the_vietnamese_report() {
     assert!(!ok && err.contains("period"), "{err}");
     app.finish().await;
 }
+
+/// The Python script in the README, run as printed against a live server.
+#[tokio::test]
+async fn the_readme_script_pulls_every_open_blocker() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("<!-- open-blockers.py -->\n```python\n").expect("the script in the README")
+        + "<!-- open-blockers.py -->\n```python\n".len();
+    let script = &readme[start..start + readme[start..].find("```").unwrap()];
+    assert!(script.lines().count() <= 22, "a short script");
+    let app = TestApp::sqlite().await;
+    let officer = app.officer_of("VAST").await;
+    let raise = "mutation($t: String!) { raiseBlocker(input: { title: $t, description: \"Thiết bị đo chưa được thông quan.\", severity: LOW, category: INFRASTRUCTURE_AND_DATA }) { id version } }";
+    for i in 0..3 {
+        officer.data(raise, json!({ "t": format!("Phòng thí nghiệm trọng điểm {i}") })).await;
+    }
+    let d = officer.data(raise, json!({ "t": "Đã rút" })).await;
+    officer
+        .data(
+            "mutation($id: ID!) { withdrawBlocker(id: $id, expectedVersion: 1) { id } }",
+            json!({ "id": d["raiseBlocker"]["id"] }),
+        )
+        .await;
+    let app_url = app.url("/graphql");
+    let token = officer.token.clone();
+    let script = script.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .env("COORDINATION_URL", app_url)
+            .env("COORDINATION_TOKEN", token)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("python3");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let pulled: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let titles: Vec<&str> = pulled.as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
+    assert_eq!(titles.len(), 3, "open blockers only: {titles:?}");
+    assert!(titles.contains(&"Phòng thí nghiệm trọng điểm 0"));
+    assert_eq!(pulled[0]["raisedBy"]["code"], "VAST");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_urge_command_urges_once() {
+    let app = TestApp::sqlite().await;
+    let (ok, out, err) = coordination(&app, &["urge", "--period", "2026-05"], None);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("urged ")).count(), 3, "{out}");
+    let (ok, out, err) = coordination(&app, &["urge", "--period", "2026-05"], None);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 0, "{out}");
+    assert!(err.contains("urged 0 ministries now; 3 had been urged before"), "{err}");
+    app.finish().await;
+}

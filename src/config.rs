@@ -71,6 +71,26 @@ pub struct ServerSettings {
     #[arg(long, env = "PASSWORD_CONCURRENCY", default_value_t = 2)]
     pub password_concurrency: usize,
 
+    /// Most operations in one batched request; 0 refuses batches.
+    #[arg(long, env = "MAX_BATCH", default_value_t = 0)]
+    pub max_batch: usize,
+
+    /// Requests a minute per principal (user or service token); 0 turns the limit off.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1_200)]
+    pub rate_limit_per_minute: u32,
+
+    /// Login attempts a minute per user name.
+    #[arg(long, env = "LOGIN_LIMIT_PER_USER", default_value_t = 10)]
+    pub login_limit_per_user: u32,
+
+    /// Login attempts a minute per client address.
+    #[arg(long, env = "LOGIN_LIMIT_PER_ADDRESS", default_value_t = 60)]
+    pub login_limit_per_address: u32,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+
     #[command(flatten)]
     pub periods: PeriodSettings,
 
@@ -150,6 +170,11 @@ impl ServerSettings {
             request_timeout_secs: 30,
             shutdown_grace_secs: 5,
             password_concurrency: 2,
+            max_batch: 0,
+            rate_limit_per_minute: 0,
+            login_limit_per_user: 0,
+            login_limit_per_address: 0,
+            trust_forwarded_for: false,
             periods: PeriodSettings::default(),
             events: EventSettings {
                 webhook_allow_private: true,

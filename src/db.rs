@@ -9,13 +9,16 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Counts the statements of one request, across the tasks it spawns.
+pub type StatementCounter = Arc<AtomicU64>;
+
 tokio::task_local! {
-    /// Statements issued by the current request, when it counts them.
-    pub static STATEMENTS: Cell<u64>;
+    /// The counter of the request the current task works for, when it counts.
+    pub static STATEMENTS: StatementCounter;
 }
 
 /// Connects, with SQLite tuned for a server and every statement counted.
@@ -41,7 +44,7 @@ pub async fn connect(settings: &DatabaseSettings, metrics: Arc<Metrics>) -> Resu
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |info| {
         metrics.record_statement(info.elapsed, info.failed);
-        let _ = STATEMENTS.try_with(|count| count.set(count.get() + 1));
+        let _ = STATEMENTS.try_with(|count| count.fetch_add(1, Ordering::Relaxed));
     });
     Ok(db)
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod ratelimit;
 pub mod service;
 pub mod startup;
 pub mod text;

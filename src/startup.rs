@@ -36,6 +36,11 @@ pub async fn state(db: &DatabaseSettings, server: &ServerSettings, clock: Clock)
         pool_max: db.database_max_connections,
         events: Default::default(),
         event_settings: server.events.clone(),
+        limits: crate::ratelimit::Limits {
+            requests: crate::ratelimit::Limiter::new(server.rate_limit_per_minute),
+            login_per_user: crate::ratelimit::Limiter::new(server.login_limit_per_user),
+            login_per_address: crate::ratelimit::Limiter::new(server.login_limit_per_address),
+        },
     }))
 }
 
@@ -158,6 +163,8 @@ impl Application {
             app: state.clone(),
             schema,
             request_timeout: Duration::from_secs(server.request_timeout_secs.max(1)),
+            max_batch: server.max_batch,
+            trust_forwarded_for: server.trust_forwarded_for,
         };
         let router = http::router(http_state, server.max_body_bytes);
         let listener = TcpListener::bind(server.bind_addr)
@@ -180,7 +187,8 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut signalled = stop_rx.clone();
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
         });

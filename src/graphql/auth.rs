@@ -198,7 +198,9 @@ pub struct AuthMutation;
 impl AuthMutation {
     /// Signs in; the only operation that needs no token.
     async fn login(&self, ctx: &Context<'_>, username: String, password: String) -> Result<LoginPayload> {
-        let result = users::login(state(ctx)?, &username, &password).await?;
+        let unknown = users::ClientAddr("unknown".into());
+        let from = ctx.data::<users::ClientAddr>().unwrap_or(&unknown);
+        let result = users::login(state(ctx)?, &username, &password, from).await?;
         Ok(LoginPayload { token: result.token, expires_at: result.expires_at, user: User(result.user) })
     }
 

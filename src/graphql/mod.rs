@@ -16,6 +16,7 @@ pub mod task;
 pub mod webhook;
 pub mod working_group;
 
+use crate::db::{StatementCounter, STATEMENTS};
 use crate::error::AppError;
 use crate::service::{Actor, AppState};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
@@ -94,8 +95,10 @@ pub fn sdl() -> String {
 }
 
 /// The per-request data the HTTP edge adds to a GraphQL request.
-pub fn request_data(state: &Arc<AppState>, actor: Option<Actor>) -> (Option<Actor>, RequestLoader) {
-    (actor, DataLoader::with_cache(Loaders::new(state.db.clone()), tokio::spawn, HashMapCache::default()))
+/// The loader's batches run in their own tasks; they count toward the request's statements.
+pub fn request_data(state: &Arc<AppState>, actor: Option<Actor>, counter: StatementCounter) -> (Option<Actor>, RequestLoader) {
+    let spawn = move |batch| tokio::spawn(STATEMENTS.scope(counter.clone(), batch));
+    (actor, DataLoader::with_cache(Loaders::new(state.db.clone()), spawn, HashMapCache::default()))
 }
 
 /// The loader of a subscription connection: it lives as long as the socket, so it does not cache.

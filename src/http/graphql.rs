@@ -4,13 +4,16 @@
 
 use super::HttpState;
 use crate::error::AppError;
+use crate::db::StatementCounter;
 use crate::graphql::request_data;
-use crate::service::{users, Actor};
+use crate::service::users::{self, ClientAddr};
+use crate::service::Actor;
+use std::net::SocketAddr;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection};
 use async_graphql::{ErrorExtensions, Response as GqlResponse, ServerError, Value};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -51,6 +54,18 @@ fn plain_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 fn app_error(err: AppError) -> Response {
+    let retry = match &err {
+        AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
+    let mut r = app_error_response(err);
+    if let Some(secs) = retry {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
+}
+
+fn app_error_response(err: AppError) -> Response {
     let status = match &err {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -126,24 +141,110 @@ fn coded(mut response: GqlResponse, state: &HttpState) -> GqlResponse {
     response
 }
 
-async fn execute(
-    state: HttpState,
+/// The client's address: the peer, or the first `X-Forwarded-For` entry behind a trusted proxy.
+fn client_addr(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded: bool) -> ClientAddr {
+    let forwarded = trust_forwarded
+        .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    ClientAddr(forwarded.or_else(|| peer.map(|p| p.ip().to_string())).unwrap_or_else(|| "unknown".into()))
+}
+
+/// One HTTP request's GraphQL operations (one, or a batch when allowed).
+struct Call {
     headers: HeaderMap,
-    mut request: async_graphql::Request,
+    addr: ClientAddr,
+    requests: Vec<async_graphql::Request>,
     over_get: bool,
-) -> Response {
-    let Some(answer) = negotiate(&headers) else {
+    batch: bool,
+}
+
+async fn execute(state: HttpState, call: Call) -> Response {
+    let Some(answer) = negotiate(&call.headers) else {
         return plain_error(
             StatusCode::NOT_ACCEPTABLE,
             "BAD_USER_INPUT",
             "this endpoint answers application/json or application/graphql-response+json",
         );
     };
+    let counter = StatementCounter::default();
+    let authenticated = crate::db::STATEMENTS.scope(counter.clone(), authenticate(&state, &call.headers)).await;
+    let mut response = match authenticated {
+        Ok(actor) => run(&state, &counter, call, answer, actor).await,
+        Err(early) => early,
+    };
+    if let Ok(v) = HeaderValue::from_str(&counter.load(std::sync::atomic::Ordering::Relaxed).to_string()) {
+        response.headers_mut().insert("x-sql-statements", v);
+    }
+    response
+}
+
+/// The caller of an HTTP request, or the answer that refuses it.
+async fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<Option<Actor>, Response> {
+    match bearer(headers) {
+        Err(err) => Err(app_error(err)),
+        Ok(None) => Ok(None),
+        Ok(Some(token)) => match users::authenticate(&state.app, token).await {
+            Ok(principal) => Ok(Some(Actor { principal, request_id: request_id(headers) })),
+            Err(err) => {
+                state.app.metrics.record_error(err.code());
+                Err(app_error(err))
+            }
+        },
+    }
+}
+
+async fn run(state: &HttpState, counter: &StatementCounter, call: Call, answer: Answer, actor: Option<Actor>) -> Response {
+    if let Some(actor) = &actor {
+        for _ in 0..call.requests.len() {
+            if let Err(retry_after_secs) = state.app.limits.requests.check(&actor.principal.id.to_string()) {
+                tracing::info!(principal = %actor.principal.name, "rate limited");
+                return app_error(AppError::RateLimited { retry_after_secs });
+            }
+        }
+    }
+    let mut responses = Vec::with_capacity(call.requests.len());
+    for request in call.requests {
+        match execute_one(state, counter, &call.addr, actor.clone(), request, call.over_get).await {
+            Ok(response) => responses.push(coded(response, state)),
+            Err(early) if !call.batch => return early,
+            Err(_) => {
+                let err = AppError::Unauthenticated("sign in first: send `Authorization: Bearer <token>`".into());
+                responses.push(coded(GqlResponse::from_errors(vec![server_error(err)]), state));
+            }
+        }
+    }
+    if call.batch {
+        let mut r = (StatusCode::OK, axum::Json(responses)).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+        return r;
+    }
+    match responses.pop() {
+        Some(response) => respond(answer, response, false),
+        None => plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "no operation"),
+    }
+}
+
+fn server_error(err: AppError) -> ServerError {
+    ServerError::new(err.message(), None).with_extensions(err)
+}
+
+/// Parses, checks and runs one operation; `Err` is an HTTP answer that ends the request.
+async fn execute_one(
+    state: &HttpState,
+    counter: &StatementCounter,
+    addr: &ClientAddr,
+    actor: Option<Actor>,
+    mut request: async_graphql::Request,
+    over_get: bool,
+) -> Result<GqlResponse, Response> {
     let name = request.operation_name.clone();
     let parsed = request.parsed_query().map(|doc| operation(doc, name.as_deref()).map(|op| (op.ty, is_login_only(op))));
     let selected = match parsed {
         Ok(selected) => selected,
-        Err(err) => return respond(answer, coded(GqlResponse::from_errors(vec![err]), &state), true),
+        Err(err) => return Ok(GqlResponse::from_errors(vec![err])),
     };
     if over_get && selected.is_some_and(|(ty, _)| ty != OperationType::Query) {
         let mut r = plain_error(
@@ -152,39 +253,24 @@ async fn execute(
             "mutations and subscriptions are sent with POST",
         );
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return r;
+        return Err(r);
     }
-    let actor = match bearer(&headers) {
-        Err(err) => return app_error(err),
-        Ok(Some(token)) => match users::authenticate(&state.app, token).await {
-            Ok(principal) => Some(Actor { principal, request_id: request_id(&headers) }),
-            Err(err) => {
-                state.app.metrics.record_error(err.code());
-                return app_error(err);
-            }
-        },
-        Ok(None) if selected.is_some_and(|(_, login)| login) => None,
-        Ok(None) => {
-            state.app.metrics.record_error("UNAUTHENTICATED");
-            return app_error(AppError::Unauthenticated(
-                "sign in first: send `Authorization: Bearer <token>` (only `login` needs none)".into(),
-            ));
-        }
-    };
-    let (actor, loader) = request_data(&state.app, actor);
-    let request = request.data(actor).data(loader);
-    let run = crate::db::STATEMENTS.scope(std::cell::Cell::new(0), state.schema.execute(request));
-    let response = match tokio::time::timeout(state.request_timeout, run).await {
+    if actor.is_none() && !selected.is_some_and(|(_, login)| login) {
+        state.app.metrics.record_error("UNAUTHENTICATED");
+        return Err(app_error(AppError::Unauthenticated(
+            "sign in first: send `Authorization: Bearer <token>` (only `login` needs none)".into(),
+        )));
+    }
+    let (actor, loader) = request_data(&state.app, actor, counter.clone());
+    let request = request.data(actor).data(loader).data(addr.clone());
+    let run = crate::db::STATEMENTS.scope(counter.clone(), state.schema.execute(request));
+    Ok(match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => response,
-        Err(_) => {
-            let err = AppError::QueryTooComplex(format!(
-                "the request took longer than the {} s limit",
-                state.request_timeout.as_secs()
-            ));
-            GqlResponse::from_errors(vec![ServerError::new(err.message(), None).with_extensions(err)])
-        }
-    };
-    respond(answer, coded(response, &state), false)
+        Err(_) => GqlResponse::from_errors(vec![server_error(AppError::QueryTooComplex(format!(
+            "the request took longer than the {} s limit",
+            state.request_timeout.as_secs()
+        )))]),
+    })
 }
 
 trait WithExtensions {
@@ -198,8 +284,20 @@ impl WithExtensions for ServerError {
     }
 }
 
+/// The `retryAfter` of a RATE_LIMITED error in the response, if any.
+fn retry_after(response: &GqlResponse) -> Option<u64> {
+    response.errors.iter().find_map(|e| {
+        let ext = e.extensions.as_ref()?;
+        match (ext.get("code"), ext.get("retryAfter")) {
+            (Some(Value::String(code)), Some(Value::Number(n))) if code == "RATE_LIMITED" => n.as_u64(),
+            _ => None,
+        }
+    })
+}
+
 fn respond(answer: Answer, response: GqlResponse, request_error: bool) -> Response {
     let failed_before_execution = request_error || (response.data == Value::Null && !response.errors.is_empty());
+    let limited = retry_after(&response);
     let (status, content_type) = match answer {
         Answer::GraphqlResponse if failed_before_execution => (StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE),
         Answer::GraphqlResponse => (StatusCode::OK, GRAPHQL_RESPONSE),
@@ -209,8 +307,12 @@ fn respond(answer: Answer, response: GqlResponse, request_error: bool) -> Respon
         Ok(body) => body,
         Err(err) => return app_error(AppError::internal(format!("encoding a response: {err}"))),
     };
+    let status = if limited.is_some() { StatusCode::TOO_MANY_REQUESTS } else { status };
     let mut r = (status, body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(secs) = limited {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     r
 }
 
@@ -222,37 +324,47 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case(JSON))
 }
 
-/// `POST /graphql` with a JSON body `{ query, variables, operationName }`.
-pub async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+/// `POST /graphql` with a JSON body `{ query, variables, operationName }` (or, when `MAX_BATCH` allows,
+/// an array of them).
+pub async fn post_graphql(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !is_json(&headers) {
-        return plain_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_USER_INPUT",
-            "send the request as application/json",
-        );
+        return plain_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_USER_INPUT", "send the request as application/json");
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(_) => return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the body is not valid JSON"),
     };
-    if value.is_array() {
-        return plain_error(
-            StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
-            "batched requests are not accepted; send one operation per request",
-        );
-    }
-    let request: async_graphql::Request = match serde_json::from_value(value) {
-        Ok(r) => r,
-        Err(_) => {
-            return plain_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                "the body must be an object with a string `query`, optional object `variables` and optional string `operationName`",
-            )
+    let shape = "the body must be an object with a string `query`, optional object `variables` and optional string `operationName`";
+    let (items, batch) = match value {
+        serde_json::Value::Array(items) => {
+            if state.max_batch == 0 {
+                return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "batched requests are not accepted; send one operation per request");
+            }
+            if items.is_empty() || items.len() > state.max_batch {
+                let msg = format!("a batch holds 1 to {} operations", state.max_batch);
+                return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg);
+            }
+            (items, true)
         }
+        single => (vec![single], false),
     };
-    execute(state, headers, request, false).await
+    let mut requests = Vec::with_capacity(items.len());
+    for item in items {
+        let well_typed = item.get("query").is_some_and(serde_json::Value::is_string)
+            && item.get("variables").is_none_or(|v| v.is_object() || v.is_null())
+            && item.get("operationName").is_none_or(|v| v.is_string() || v.is_null());
+        match serde_json::from_value::<async_graphql::Request>(item) {
+            Ok(r) if well_typed => requests.push(r),
+            _ => return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", shape),
+        }
+    }
+    let addr = client_addr(&headers, Some(peer), state.trust_forwarded_for);
+    execute(state, Call { headers, addr, requests, over_get: false, batch }).await
 }
 
 #[derive(Deserialize)]
@@ -273,18 +385,15 @@ pub async fn get_or_upgrade(State(state): State<HttpState>, request: axum::extra
             Err(rejection) => rejection.into_response(),
         };
     }
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     match Query::<GetParams>::from_request_parts(&mut parts, &state).await {
-        Ok(params) => get_graphql(State(state), parts.headers, params).await,
+        Ok(params) => get_graphql(state, parts.headers, peer, params).await,
         Err(_) => plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the query string is not readable"),
     }
 }
 
 /// `GET /graphql?query=...`: queries only; a browser without a query gets GraphiQL.
-pub async fn get_graphql(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    Query(params): Query<GetParams>,
-) -> Response {
+async fn get_graphql(state: HttpState, headers: HeaderMap, peer: Option<SocketAddr>, Query(params): Query<GetParams>) -> Response {
     let Some(query) = params.query else {
         let wants_html =
             headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
@@ -309,5 +418,6 @@ pub async fn get_graphql(
             _ => return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "`variables` must be a JSON object"),
         }
     }
-    execute(state, headers, request, true).await
+    let addr = client_addr(&headers, peer, state.trust_forwarded_for);
+    execute(state, Call { headers, addr, requests: vec![request], over_get: true, batch: false }).await
 }

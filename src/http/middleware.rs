@@ -4,7 +4,7 @@ use crate::metrics::Metrics;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -43,5 +43,19 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    response
+}
+
+/// A panic in a handler becomes a plain INTERNAL_SERVER_ERROR; what panicked is logged, not sent.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default();
+    tracing::error!(panic = %detail, "a request handler panicked");
+    let body = serde_json::json!({ "errors": [{ "message": "internal error; the request was not completed", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] });
+    let mut response = (axum::http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

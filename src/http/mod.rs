@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
@@ -21,6 +22,9 @@ pub struct HttpState {
     pub app: Arc<AppState>,
     pub schema: AppSchema,
     pub request_timeout: Duration,
+    /// Most operations in one batched request; 0 refuses batches.
+    pub max_batch: usize,
+    pub trust_forwarded_for: bool,
 }
 
 pub fn router(state: HttpState, max_body_bytes: usize) -> Router {
@@ -34,6 +38,7 @@ pub fn router(state: HttpState, max_body_bytes: usize) -> Router {
         .route("/metrics", get(health::metrics))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(metrics, middleware::record))
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -42,6 +42,7 @@ pub struct AppState {
     /// Committed events, fanned out to this instance's subscribers.
     pub events: events::EventBus,
     pub event_settings: EventSettings,
+    pub limits: crate::ratelimit::Limits,
 }
 
 /// The caller of a request, as the service sees it.

@@ -79,6 +79,10 @@ pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Principal
     }
 }
 
+/// Where a request comes from, for login limits.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
 /// A signed-in session.
 pub struct LoginResult {
     pub token: String,
@@ -87,8 +91,15 @@ pub struct LoginResult {
 }
 
 /// Checks a password; an unknown user costs the same time as a wrong password.
-pub async fn login(state: &AppState, username: &str, password: &str) -> AppResult<LoginResult> {
+pub async fn login(state: &AppState, username: &str, password: &str, from: &ClientAddr) -> AppResult<LoginResult> {
     let refused = || AppError::Unauthenticated("wrong user name or password".into());
+    let name = username.trim().to_lowercase();
+    for (limiter, key) in [(&state.limits.login_per_address, &from.0), (&state.limits.login_per_user, &name)] {
+        if let Err(retry_after_secs) = limiter.check(key) {
+            tracing::info!(address = %from.0, "login rate limited");
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+    }
     if username.len() > 100 || password.len() > 1_000 {
         return Err(refused());
     }

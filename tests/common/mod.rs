@@ -169,6 +169,20 @@ impl TestApp {
         self.session(&format!("officer.{}", code.to_lowercase()), Role::MinistryOfficer, Some(code)).await
     }
 
+    /// POSTs an operation; returns the answer and the SQL statements the server ran for it.
+    pub async fn post_counted(&self, token: &str, query: &str, variables: Value) -> (Value, u64) {
+        let res = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        let count = res.headers()["x-sql-statements"].to_str().expect("header").parse().expect("count");
+        (res.json().await.expect("json"), count)
+    }
+
     /// The number of SQL statements the server has run so far.
     pub async fn statements(&self) -> u64 {
         let text = self.client.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");

@@ -59,9 +59,9 @@ pub struct ServerSettings {
     #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
 
-    /// Seconds a request may run before it is cut off.
-    #[arg(long, env = "REQUEST_TIMEOUT", default_value_t = 30)]
-    pub request_timeout_secs: u64,
+    /// Milliseconds a request may run before it is cut off.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
 
     /// Seconds to let in-flight requests finish on shutdown.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 20)]
@@ -167,7 +167,7 @@ impl ServerSettings {
             max_body_bytes: 1_048_576,
             max_depth: 15,
             max_complexity: 50_000,
-            request_timeout_secs: 30,
+            request_timeout_ms: 30_000,
             shutdown_grace_secs: 5,
             password_concurrency: 2,
             max_batch: 0,

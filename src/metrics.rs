@@ -48,6 +48,8 @@ pub struct PoolStats {
     pub size: u32,
     pub idle: u32,
     pub max: u32,
+    /// Password verifications so far.
+    pub password_verifications: u64,
 }
 
 #[derive(Default)]
@@ -124,6 +126,11 @@ impl Metrics {
         let _ = writeln!(out, "coordination_db_pool_connections{{state=\"open\"}} {}", pool.size);
         let _ = writeln!(out, "coordination_db_pool_connections{{state=\"idle\"}} {}", pool.idle);
         let _ = writeln!(out, "coordination_db_pool_connections{{state=\"max\"}} {}", pool.max);
+        out.push_str(
+            "# HELP coordination_password_verifications_total Password checks (argon2id), failed logins included.\n",
+        );
+        out.push_str("# TYPE coordination_password_verifications_total counter\n");
+        let _ = writeln!(out, "coordination_password_verifications_total {}", pool.password_verifications);
         out
     }
 }
@@ -138,12 +145,13 @@ mod tests {
         m.record_request("/graphql", 200, Duration::from_millis(3));
         m.record_error("FORBIDDEN");
         m.record_statement(Duration::from_micros(200), false);
-        let text = m.render(PoolStats { size: 2, idle: 1, max: 16 });
+        let text = m.render(PoolStats { size: 2, idle: 1, max: 16, password_verifications: 3 });
         assert!(text.contains("coordination_http_requests_total{path=\"/graphql\",status=\"200\"} 1"));
         assert!(text.contains("coordination_http_request_duration_seconds_bucket{le=\"0.005\"} 1"));
         assert!(text.contains("coordination_http_request_duration_seconds_bucket{le=\"0.001\"} 0"));
         assert!(text.contains("coordination_graphql_errors_total{code=\"FORBIDDEN\"} 1"));
         assert!(text.contains("coordination_db_statements_total 1"));
         assert!(text.contains("coordination_db_pool_connections{state=\"max\"} 16"));
+        assert!(text.contains("coordination_password_verifications_total 3"));
     }
 }

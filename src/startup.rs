@@ -162,7 +162,7 @@ impl Application {
         let http_state = HttpState {
             app: state.clone(),
             schema,
-            request_timeout: Duration::from_secs(server.request_timeout_secs.max(1)),
+            request_timeout: Duration::from_millis(server.request_timeout_ms.max(1)),
             max_batch: server.max_batch,
             trust_forwarded_for: server.trust_forwarded_for,
         };

@@ -9,13 +9,23 @@ use tokio::sync::Semaphore;
 /// Hashes and verifies passwords (argon2id, OWASP parameters).
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Verifications done, for `/metrics` (and to show unknown users cost the same work).
+    verifications: std::sync::atomic::AtomicU64,
     /// Verified against when the user does not exist, so both answers cost the same.
     dummy_hash: String,
 }
 
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Result<Self, AppError> {
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: hash_blocking("not a password")? })
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            verifications: Default::default(),
+            dummy_hash: hash_blocking("not a password")?,
+        })
+    }
+
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
@@ -27,6 +37,7 @@ impl PasswordHasher {
     pub async fn verify(&self, hash: Option<String>, password: String) -> Result<bool, AppError> {
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         let known = hash.is_some();
+        self.verifications.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
         let ok =
             tokio::task::spawn_blocking(move || verify_blocking(&hash, &password)).await.map_err(AppError::internal)?;

@@ -96,7 +96,11 @@ pub fn sdl() -> String {
 
 /// The per-request data the HTTP edge adds to a GraphQL request.
 /// The loader's batches run in their own tasks; they count toward the request's statements.
-pub fn request_data(state: &Arc<AppState>, actor: Option<Actor>, counter: StatementCounter) -> (Option<Actor>, RequestLoader) {
+pub fn request_data(
+    state: &Arc<AppState>,
+    actor: Option<Actor>,
+    counter: StatementCounter,
+) -> (Option<Actor>, RequestLoader) {
     let spawn = move |batch| tokio::spawn(STATEMENTS.scope(counter.clone(), batch));
     (actor, DataLoader::with_cache(Loaders::new(state.db.clone()), spawn, HashMapCache::default()))
 }

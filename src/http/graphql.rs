@@ -3,12 +3,11 @@
 //! over POST, `application/graphql-response+json` honoured, and a token on everything but `login`.
 
 use super::HttpState;
-use crate::error::AppError;
 use crate::db::StatementCounter;
+use crate::error::AppError;
 use crate::graphql::request_data;
 use crate::service::users::{self, ClientAddr};
 use crate::service::Actor;
-use std::net::SocketAddr;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection};
 use async_graphql::{ErrorExtensions, Response as GqlResponse, ServerError, Value};
@@ -17,6 +16,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -116,22 +116,32 @@ fn request_id(headers: &HeaderMap) -> String {
     headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
+/// A clearer message for async-graphql's limit errors, naming the limit and its setting.
+fn limit_message(lower: &str) -> Option<&'static str> {
+    if lower.contains("too complex") {
+        Some("complexity limit: the query asks for more than MAX_QUERY_COMPLEXITY allows (a list counts its page size times its fields); ask for smaller pages or fewer fields")
+    } else if lower.contains("too deep") {
+        Some("depth limit: the query is nested deeper than MAX_QUERY_DEPTH allows")
+    } else if lower.contains("directives") {
+        Some("directive limit: a field carries more directives than allowed")
+    } else if lower.contains("recursive") {
+        Some("recursion limit: the query nests too deeply")
+    } else {
+        None
+    }
+}
+
 /// Gives every error an `extensions.code`: async-graphql's own parse, validation and limit errors
 /// come without one.
 fn coded(mut response: GqlResponse, state: &HttpState) -> GqlResponse {
     for err in &mut response.errors {
         let has_code = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
         if !has_code {
-            let m = err.message.to_lowercase();
-            let code = if m.contains("too complex")
-                || m.contains("too deep")
-                || m.contains("directives")
-                || m.contains("recursive")
-            {
-                "QUERY_TOO_COMPLEX"
-            } else {
-                "BAD_USER_INPUT"
-            };
+            let limit = limit_message(&err.message.to_lowercase());
+            if let Some(message) = limit {
+                err.message = message.to_owned();
+            }
+            let code = if limit.is_some() { "QUERY_TOO_COMPLEX" } else { "BAD_USER_INPUT" };
             err.extensions.get_or_insert_with(Default::default).set("code", code);
         }
         if let Some(Value::String(code)) = err.extensions.as_ref().and_then(|e| e.get("code")) {
@@ -196,7 +206,13 @@ async fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<Option<A
     }
 }
 
-async fn run(state: &HttpState, counter: &StatementCounter, call: Call, answer: Answer, actor: Option<Actor>) -> Response {
+async fn run(
+    state: &HttpState,
+    counter: &StatementCounter,
+    call: Call,
+    answer: Answer,
+    actor: Option<Actor>,
+) -> Response {
     if let Some(actor) = &actor {
         for _ in 0..call.requests.len() {
             if let Err(retry_after_secs) = state.app.limits.requests.check(&actor.principal.id.to_string()) {
@@ -267,8 +283,8 @@ async fn execute_one(
     Ok(match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => response,
         Err(_) => GqlResponse::from_errors(vec![server_error(AppError::QueryTooComplex(format!(
-            "the request took longer than the {} s limit",
-            state.request_timeout.as_secs()
+            "time limit: the request took longer than {} ms (REQUEST_TIMEOUT_MS)",
+            state.request_timeout.as_millis()
         )))]),
     })
 }
@@ -333,7 +349,11 @@ pub async fn post_graphql(
     body: Bytes,
 ) -> Response {
     if !is_json(&headers) {
-        return plain_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_USER_INPUT", "send the request as application/json");
+        return plain_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "send the request as application/json",
+        );
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -343,7 +363,11 @@ pub async fn post_graphql(
     let (items, batch) = match value {
         serde_json::Value::Array(items) => {
             if state.max_batch == 0 {
-                return plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "batched requests are not accepted; send one operation per request");
+                return plain_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_USER_INPUT",
+                    "batched requests are not accepted; send one operation per request",
+                );
             }
             if items.is_empty() || items.len() > state.max_batch {
                 let msg = format!("a batch holds 1 to {} operations", state.max_batch);
@@ -393,7 +417,12 @@ pub async fn get_or_upgrade(State(state): State<HttpState>, request: axum::extra
 }
 
 /// `GET /graphql?query=...`: queries only; a browser without a query gets GraphiQL.
-async fn get_graphql(state: HttpState, headers: HeaderMap, peer: Option<SocketAddr>, Query(params): Query<GetParams>) -> Response {
+async fn get_graphql(
+    state: HttpState,
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    Query(params): Query<GetParams>,
+) -> Response {
     let Some(query) = params.query else {
         let wants_html =
             headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));

@@ -22,7 +22,7 @@ pub async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
     }
 }
 
-fn pool_stats(db: &sea_orm::DatabaseConnection, max: u32) -> PoolStats {
+fn pool_stats(db: &sea_orm::DatabaseConnection, max: u32, password_verifications: u64) -> PoolStats {
     let (size, idle) = match db.get_database_backend() {
         sea_orm::DbBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();
@@ -34,11 +34,11 @@ fn pool_stats(db: &sea_orm::DatabaseConnection, max: u32) -> PoolStats {
         }
         _ => (0, 0),
     };
-    PoolStats { size, idle, max }
+    PoolStats { size, idle, max, password_verifications }
 }
 
 /// Prometheus text.
 pub async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
-    let stats = pool_stats(&state.app.db, state.app.pool_max);
+    let stats = pool_stats(&state.app.db, state.app.pool_max, state.app.passwords.verifications());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.app.metrics.render(stats))
 }

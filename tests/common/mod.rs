@@ -32,10 +32,17 @@ pub struct TestApp {
 
 /// The apps every test runs against: SQLite always, PostgreSQL when configured.
 pub async fn apps() -> Vec<TestApp> {
-    let mut apps = vec![TestApp::sqlite().await];
+    apps_with(|_| {}).await
+}
+
+/// The same, with settings changed by `change`.
+pub async fn apps_with(change: impl Fn(&mut ServerSettings)) -> Vec<TestApp> {
+    let mut settings = ServerSettings::for_tests(SECRET);
+    change(&mut settings);
+    let mut apps = vec![TestApp::sqlite_with(settings.clone()).await];
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
         if url.starts_with("postgres") {
-            apps.push(TestApp::postgres(&url).await);
+            apps.push(TestApp::postgres_with(&url, settings).await);
         }
     }
     apps
@@ -43,20 +50,28 @@ pub async fn apps() -> Vec<TestApp> {
 
 impl TestApp {
     pub async fn sqlite() -> Self {
+        Self::sqlite_with(ServerSettings::for_tests(SECRET)).await
+    }
+
+    pub async fn sqlite_with(settings: ServerSettings) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        let mut app = Self::start(DatabaseSettings::new(&url), "sqlite", ServerSettings::for_tests(SECRET)).await;
+        let mut app = Self::start(DatabaseSettings::new(&url), "sqlite", settings).await;
         app._dir = Some(dir);
         app
     }
 
     pub async fn postgres(admin_url: &str) -> Self {
+        Self::postgres_with(admin_url, ServerSettings::for_tests(SECRET)).await
+    }
+
+    pub async fn postgres_with(admin_url: &str, settings: ServerSettings) -> Self {
         let name = format!("coordtest_{}", uuid::Uuid::new_v4().simple());
         let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
         admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
         admin.close().await.ok();
         let url = with_database(admin_url, &name);
-        let mut app = Self::start(DatabaseSettings::new(&url), "postgres", ServerSettings::for_tests(SECRET)).await;
+        let mut app = Self::start(DatabaseSettings::new(&url), "postgres", settings).await;
         app.pg = Some((admin_url.to_owned(), name));
         app
     }

@@ -28,7 +28,20 @@ impl Schema {
     }
 }
 
-const STRINGS: &[&str] = &["", "x", "Bộ Khoa học và Công nghệ", "' OR 1=1 --", "%_%", "\\u0000", "2026-05", "2026-13", "MOST", "null", "{}", "🚀🚀"];
+const STRINGS: &[&str] = &[
+    "",
+    "x",
+    "Bộ Khoa học và Công nghệ",
+    "' OR 1=1 --",
+    "%_%",
+    "\\u0000",
+    "2026-05",
+    "2026-13",
+    "MOST",
+    "null",
+    "{}",
+    "🚀🚀",
+];
 const IDS: &[&str] = &["00000000-0000-0000-0000-000000000000", "not-an-id", "", "9c5b94b1-35ad-49bb-b118-8e8fc24abf80"];
 
 struct Gen<'a> {
@@ -43,11 +56,15 @@ impl Gen<'_> {
 
     fn scalar(&mut self, name: &str) -> String {
         let s = match name {
-            "Int" => self.pick(&["0", "-1", "1", "50", "500", "501", "2147483647", "-2147483648", "99999999999"]).to_string(),
+            "Int" => {
+                self.pick(&["0", "-1", "1", "50", "500", "501", "2147483647", "-2147483648", "99999999999"]).to_string()
+            }
             "Float" => "1.5".into(),
             "Boolean" => self.pick(&["true", "false"]).to_string(),
             "ID" => format!("{:?}", self.pick(IDS)),
-            "Date" => format!("{:?}", self.pick(&["2026-05-01", "2099-12-31", "2020-01-01", "2026-02-30", "yesterday"])),
+            "Date" => {
+                format!("{:?}", self.pick(&["2026-05-01", "2099-12-31", "2020-01-01", "2026-02-30", "yesterday"]))
+            }
             "DateTime" => format!("{:?}", self.pick(&["2026-05-01T00:00:00Z", "2026-05-01", "soon"])),
             "JSON" => "{}".into(),
             _ => {
@@ -185,7 +202,8 @@ async fn generated_documents_never_break_the_server() {
             let status = res.status().as_u16();
             let text = res.text().await.unwrap();
             assert!(status < 500, "[{}] case {case} (seed {seed}) got {status}: {doc}\n{text}", app.backend);
-            let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON for case {case}: {text}"));
+            let body: Value =
+                serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON for case {case}: {text}"));
             if body["errors"].is_null() {
                 executed += 1;
             } else {
@@ -194,7 +212,11 @@ async fn generated_documents_never_break_the_server() {
             if let Some(errors) = body["errors"].as_array() {
                 for e in errors {
                     let code = e["extensions"]["code"].as_str().unwrap_or("none");
-                    assert!(code != "INTERNAL_SERVER_ERROR" && code != "none", "[{}] case {case} (seed {seed}): {doc}\n{e}", app.backend);
+                    assert!(
+                        code != "INTERNAL_SERVER_ERROR" && code != "none",
+                        "[{}] case {case} (seed {seed}): {doc}\n{e}",
+                        app.backend
+                    );
                 }
             }
         }

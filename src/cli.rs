@@ -71,6 +71,15 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Fill the database with a generated national-scale dataset, for benchmarks (not for production).
+    Generate {
+        /// 1 is 100 agencies, 5,000 tasks, 300,000 reports and 50,000 blockers.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Same seed, same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Urge (đôn đốc) every ministry with missing reports for a period: one `report.missing`
     /// event each, through webhooks and subscriptions, once per ministry and period.
     Urge {
@@ -161,6 +170,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => print!("{markdown}"),
             }
+            Ok(())
+        }
+        Command::Generate { scale, seed } => {
+            if !(0.001..=100.0).contains(&scale) {
+                bail!("--scale must be between 0.001 and 100");
+            }
+            let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
+            seed::reference(&state).await.map_err(|e| anyhow::anyhow!("seeding failed: {}", e.detail()))?;
+            if crate::service::dataset::already_generated(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail()))?
+            {
+                bail!("this database already holds a generated dataset; use a fresh one");
+            }
+            let plan = crate::service::dataset::Plan { scale, seed };
+            crate::service::dataset::generate(&state, plan)
+                .await
+                .map_err(|e| anyhow::anyhow!("generating failed: {}", e.detail()))?;
+            eprintln!("users bench.<agency code>.1 and .2 (officers), bench.secretariat, bench.chair, bench.observer; password `{}`", crate::service::dataset::PASSWORD);
             Ok(())
         }
         Command::Urge { period } => {

@@ -75,6 +75,10 @@ pub struct ServerSettings {
     #[arg(long, env = "MAX_BATCH", default_value_t = 0)]
     pub max_batch: usize,
 
+    /// Benchmarks only: a request sending `x-capture-sql: 1` gets its SQL in the response. Never in production.
+    #[arg(long, env = "DEBUG_SQL_CAPTURE", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
+    pub debug_sql_capture: bool,
+
     /// Requests a minute per principal (user or service token); 0 turns the limit off.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1_200)]
     pub rate_limit_per_minute: u32,
@@ -171,6 +175,7 @@ impl ServerSettings {
             shutdown_grace_secs: 5,
             password_concurrency: 2,
             max_batch: 0,
+            debug_sql_capture: false,
             rate_limit_per_minute: 0,
             login_limit_per_user: 0,
             login_limit_per_address: 0,

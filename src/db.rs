@@ -13,8 +13,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Counts the statements of one request, across the tasks it spawns.
-pub type StatementCounter = Arc<AtomicU64>;
+/// What one request's statements were, across the tasks it spawns.
+#[derive(Default)]
+pub struct RequestStats {
+    pub statements: AtomicU64,
+    /// The statements themselves, when the request asked for them (benchmarks only).
+    pub captured: Option<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl RequestStats {
+    pub fn capturing() -> Self {
+        Self { statements: AtomicU64::new(0), captured: Some(Default::default()) }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+pub type StatementCounter = Arc<RequestStats>;
 
 tokio::task_local! {
     /// The counter of the request the current task works for, when it counts.
@@ -44,7 +61,14 @@ pub async fn connect(settings: &DatabaseSettings, metrics: Arc<Metrics>) -> Resu
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |info| {
         metrics.record_statement(info.elapsed, info.failed);
-        let _ = STATEMENTS.try_with(|count| count.fetch_add(1, Ordering::Relaxed));
+        let _ = STATEMENTS.try_with(|stats| {
+            stats.statements.fetch_add(1, Ordering::Relaxed);
+            if let Some(captured) = &stats.captured {
+                if let Ok(mut list) = captured.lock() {
+                    list.push(crate::sqlcapture::encode(&info.statement.sql, info.statement.values.as_ref()));
+                }
+            }
+        });
     });
     Ok(db)
 }

@@ -16,6 +16,7 @@ pub mod http;
 pub mod metrics;
 pub mod ratelimit;
 pub mod service;
+pub mod sqlcapture;
 pub mod startup;
 pub mod text;
 

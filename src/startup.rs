@@ -165,6 +165,7 @@ impl Application {
             request_timeout: Duration::from_millis(server.request_timeout_ms.max(1)),
             max_batch: server.max_batch,
             trust_forwarded_for: server.trust_forwarded_for,
+            debug_sql_capture: server.debug_sql_capture,
         };
         let router = http::router(http_state, server.max_body_bytes);
         let listener = TcpListener::bind(server.bind_addr)

@@ -17,6 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -179,13 +180,15 @@ async fn execute(state: HttpState, call: Call) -> Response {
             "this endpoint answers application/json or application/graphql-response+json",
         );
     };
-    let counter = StatementCounter::default();
+    let wants_capture = state.debug_sql_capture && call.headers.contains_key("x-capture-sql");
+    let counter: StatementCounter =
+        Arc::new(if wants_capture { crate::db::RequestStats::capturing() } else { Default::default() });
     let authenticated = crate::db::STATEMENTS.scope(counter.clone(), authenticate(&state, &call.headers)).await;
     let mut response = match authenticated {
         Ok(actor) => run(&state, &counter, call, answer, actor).await,
         Err(early) => early,
     };
-    if let Ok(v) = HeaderValue::from_str(&counter.load(std::sync::atomic::Ordering::Relaxed).to_string()) {
+    if let Ok(v) = HeaderValue::from_str(&counter.count().to_string()) {
         response.headers_mut().insert("x-sql-statements", v);
     }
     response
@@ -238,7 +241,15 @@ async fn run(
         return r;
     }
     match responses.pop() {
-        Some(response) => respond(answer, response, false),
+        Some(mut response) => {
+            if let Some(captured) = counter.captured.as_ref().and_then(|c| c.lock().ok().map(|l| l.clone())) {
+                response.extensions.insert(
+                    "sqlStatements".into(),
+                    Value::from_json(serde_json::Value::Array(captured)).unwrap_or_default(),
+                );
+            }
+            respond(answer, response, false)
+        }
         None => plain_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "no operation"),
     }
 }

@@ -25,6 +25,8 @@ pub struct HttpState {
     /// Most operations in one batched request; 0 refuses batches.
     pub max_batch: usize,
     pub trust_forwarded_for: bool,
+    /// Benchmarks only: see `sqlcapture`.
+    pub debug_sql_capture: bool,
 }
 
 pub fn router(state: HttpState, max_body_bytes: usize) -> Router {

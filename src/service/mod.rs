@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod blockers;
+pub mod dataset;
 pub mod directives;
 pub mod events;
 pub mod export;

@@ -1,20 +1,24 @@
 //! The monthly summary that the Working Group sends to the Steering Committee: tasks in the four
-//! classes of government task tracking, missing and late reports, overdue tasks, open blockers
-//! by severity and age, and a row per ministry.
+//! classes of government task tracking, missing and late reports, overdue tasks, unresolved
+//! blockers by severity and age, and a row per ministry.
+//!
+//! Each part is its own aggregate query, run only when asked for, so a dashboard that shows the
+//! counts does not read the rows behind them.
 
 use super::blockers::UNRESOLVED;
 use super::periods::{Period, PeriodWindow};
-use super::tasks::{timeliness, Timeliness};
+use super::tasks::{timeliness_condition, Timeliness};
 use super::{find, AppState};
 use crate::error::AppResult;
-use chrono::{NaiveDate, Utc};
-use entity::blocker::{self, Entity as Blocker};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{ReportStatus, Severity, TaskStatus};
 use entity::monthly_report::{self, Entity as Report};
 use entity::task::{self, Entity as Task};
 use entity::working_group_member::{self, Entity as Member};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use entity::{blocker, blocker::Entity as Blocker};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// Tasks counted as government task tracking counts them.
@@ -50,12 +54,260 @@ pub struct MinistryRow {
     pub open_blockers: u64,
 }
 
+/// What a summary is about: a working group, a period, and the day it is computed for.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub working_group_id: Uuid,
+    pub window: PeriodWindow,
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+impl Scope {
+    fn period(&self) -> String {
+        self.window.period.to_string()
+    }
+}
+
+pub async fn scope(state: &AppState, working_group_id: Uuid, period: &str) -> AppResult<Scope> {
+    let period = Period::parse("period", period)?;
+    find::<_, entity::working_group::Entity>(&state.db, working_group_id, "working group").await?;
+    Ok(Scope {
+        working_group_id,
+        window: PeriodWindow::new(period, &state.periods),
+        today: state.clock.today(),
+        now: state.clock.now(),
+    })
+}
+
+/// The tasks of the working group, as a subquery.
+fn group_tasks(scope: &Scope) -> SelectStatement {
+    Query::select()
+        .column(task::Column::Id)
+        .from(Task)
+        .and_where(task::Column::WorkingGroupId.eq(scope.working_group_id))
+        .to_owned()
+}
+
+/// Submitted (not draft) reports of the period on the group's tasks.
+fn submitted(scope: &Scope) -> Condition {
+    Condition::all()
+        .add(monthly_report::Column::Period.eq(scope.period()))
+        .add(monthly_report::Column::Status.ne(ReportStatus::Draft))
+        .add(monthly_report::Column::TaskId.in_subquery(group_tasks(scope)))
+}
+
+fn n(v: Option<i64>) -> u64 {
+    u64::try_from(v.unwrap_or(0)).unwrap_or(0)
+}
+
+pub async fn task_counts(state: &AppState, scope: &Scope) -> AppResult<TaskCounts> {
+    let count =
+        |class: Timeliness| Expr::from(Func::sum(Expr::case(timeliness_condition(class, scope.today), 1).finally(0)));
+    let row: Option<(Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = Task::find()
+        .select_only()
+        .column_as(count(Timeliness::CompletedOnTime), "a")
+        .column_as(count(Timeliness::CompletedLate), "b")
+        .column_as(count(Timeliness::OnSchedule), "c")
+        .column_as(count(Timeliness::DueSoon), "d")
+        .column_as(count(Timeliness::Overdue), "e")
+        .filter(task::Column::WorkingGroupId.eq(scope.working_group_id))
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    let (a, b, c, d, e) = row.unwrap_or_default();
+    Ok(TaskCounts {
+        completed_on_time: n(a),
+        completed_late: n(b),
+        in_progress_on_time: n(c) + n(d),
+        overdue: n(e),
+        due_soon: n(d),
+    })
+}
+
+/// Active tasks of the group whose lead ministry has not submitted this period's report.
+fn missing_condition(scope: &Scope) -> Condition {
+    let reported = Query::select()
+        .expr(Expr::val(1))
+        .from(Report)
+        .and_where(Expr::col((Report, monthly_report::Column::TaskId)).equals((Task, task::Column::Id)))
+        .and_where(Expr::col((Report, monthly_report::Column::MinistryId)).equals((Task, task::Column::LeadMinistryId)))
+        .and_where(Expr::col((Report, monthly_report::Column::Period)).eq(scope.period()))
+        .and_where(Expr::col((Report, monthly_report::Column::Status)).ne(ReportStatus::Draft.as_str()))
+        .to_owned();
+    Condition::all()
+        .add(task::Column::WorkingGroupId.eq(scope.working_group_id))
+        .add(task::Column::Status.eq(TaskStatus::Active))
+        .add(Expr::exists(reported).not())
+}
+
+/// (task, ministry) pairs with no submitted report, in task code order.
+pub async fn missing_reports(state: &AppState, scope: &Scope) -> AppResult<Vec<(Uuid, Uuid)>> {
+    Ok(Task::find()
+        .select_only()
+        .columns([task::Column::Id, task::Column::LeadMinistryId])
+        .filter(missing_condition(scope))
+        .order_by_asc(task::Column::Code)
+        .into_tuple()
+        .all(&state.db)
+        .await?)
+}
+
+pub async fn missing_count(state: &AppState, scope: &Scope) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(Task::find().filter(missing_condition(scope)).count(&state.db).await?)
+}
+
+pub async fn late_reports(state: &AppState, scope: &Scope) -> AppResult<Vec<monthly_report::Model>> {
+    Ok(Report::find()
+        .filter(submitted(scope))
+        .filter(monthly_report::Column::Late.eq(true))
+        .order_by_asc(monthly_report::Column::SubmittedAt)
+        .all(&state.db)
+        .await?)
+}
+
+pub async fn overdue_tasks(state: &AppState, scope: &Scope) -> AppResult<Vec<task::Model>> {
+    Ok(Task::find()
+        .filter(task::Column::WorkingGroupId.eq(scope.working_group_id))
+        .filter(timeliness_condition(Timeliness::Overdue, scope.today))
+        .order_by_asc(task::Column::DueDate)
+        .order_by_asc(task::Column::Code)
+        .all(&state.db)
+        .await?)
+}
+
+pub async fn blocker_counts(state: &AppState, scope: &Scope) -> AppResult<BlockerCounts> {
+    let unresolved = blocker::Column::Status.is_in(UNRESOLVED);
+    let by_severity: Vec<(Severity, i64)> = Blocker::find()
+        .select_only()
+        .column(blocker::Column::Severity)
+        .column_as(blocker::Column::Id.count(), "n")
+        .filter(unresolved.clone())
+        .group_by(blocker::Column::Severity)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let week = scope.now - Duration::days(7);
+    let month = scope.now - Duration::days(30);
+    let newer =
+        |since: DateTime<Utc>| Expr::from(Func::sum(Expr::case(blocker::Column::CreatedAt.gt(since), 1).finally(0)));
+    let ages: Option<(Option<i64>, Option<i64>, Option<DateTime<Utc>>)> = Blocker::find()
+        .select_only()
+        .column_as(newer(week), "week")
+        .column_as(newer(month), "month")
+        .column_as(blocker::Column::CreatedAt.min(), "oldest")
+        .filter(unresolved)
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    let (week_n, month_n, oldest) = ages.unwrap_or_default();
+    let total: u64 = by_severity.iter().map(|(_, c)| n(Some(*c))).sum();
+    Ok(BlockerCounts {
+        total,
+        by_severity: by_severity.into_iter().map(|(s, c)| (s, n(Some(c)))).collect(),
+        under_7_days: n(week_n),
+        from_7_to_30_days: n(month_n) - n(week_n),
+        over_30_days: total - n(month_n),
+        oldest_days: oldest.map(|o| (scope.now - o).num_days()),
+    })
+}
+
+async fn grouped(state: &AppState, query: SelectStatement) -> AppResult<HashMap<Uuid, (i64, i64)>> {
+    use sea_orm::ConnectionTrait;
+    let rows = state.db.query_all(&query).await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = row.try_get_by_index(0)?;
+        let a: i64 = row.try_get_by_index(1)?;
+        let b: Option<i64> = row.try_get_by_index(2).ok();
+        out.insert(id, (a, b.unwrap_or(0)));
+    }
+    Ok(out)
+}
+
+/// A row per member ministry of the group and per lead ministry of its tasks.
+pub async fn ministry_rows(state: &AppState, scope: &Scope) -> AppResult<Vec<MinistryRow>> {
+    let members: Vec<Option<Uuid>> = Member::find()
+        .select_only()
+        .column(working_group_member::Column::MinistryId)
+        .filter(working_group_member::Column::WorkingGroupId.eq(scope.working_group_id))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let one = Alias::new("n");
+    let expected = grouped(
+        state,
+        Query::select()
+            .column(task::Column::LeadMinistryId)
+            .expr_as(Expr::col(task::Column::Id).count(), one.clone())
+            .from(Task)
+            .and_where(task::Column::WorkingGroupId.eq(scope.working_group_id))
+            .and_where(task::Column::Status.eq(TaskStatus::Active.as_str()))
+            .group_by_col(task::Column::LeadMinistryId)
+            .to_owned(),
+    )
+    .await?;
+    let late = Func::sum(Expr::case(monthly_report::Column::Late.eq(true), 1).finally(0));
+    let reports = grouped(
+        state,
+        Query::select()
+            .column(monthly_report::Column::MinistryId)
+            .expr(Expr::col(monthly_report::Column::Id).count())
+            .expr(late)
+            .from(Report)
+            .cond_where(submitted(scope))
+            .group_by_col(monthly_report::Column::MinistryId)
+            .to_owned(),
+    )
+    .await?;
+    let missing = grouped(
+        state,
+        Query::select()
+            .column(task::Column::LeadMinistryId)
+            .expr(Expr::col(task::Column::Id).count())
+            .from(Task)
+            .cond_where(missing_condition(scope))
+            .group_by_col(task::Column::LeadMinistryId)
+            .to_owned(),
+    )
+    .await?;
+    let holder = Func::coalesce([
+        Expr::col(blocker::Column::ResponsibleMinistryId),
+        Expr::col(blocker::Column::RaisedByMinistryId),
+    ]);
+    let blockers = grouped(
+        state,
+        Query::select()
+            .expr(holder.clone())
+            .expr(Expr::col(blocker::Column::Id).count())
+            .from(Blocker)
+            .and_where(blocker::Column::Status.is_in(UNRESOLVED.map(|s| s.as_str())))
+            .add_group_by([holder.into()])
+            .to_owned(),
+    )
+    .await?;
+    let mut ids: BTreeSet<Uuid> = members.into_iter().flatten().collect();
+    ids.extend(expected.keys().copied());
+    let get = |map: &HashMap<Uuid, (i64, i64)>, id: &Uuid| map.get(id).copied().unwrap_or_default();
+    Ok(ids
+        .into_iter()
+        .map(|m| MinistryRow {
+            ministry_id: m,
+            expected: n(Some(get(&expected, &m).0)),
+            submitted: n(Some(get(&reports, &m).0)),
+            missing: n(Some(get(&missing, &m).0)),
+            late: n(Some(get(&reports, &m).1)),
+            open_blockers: n(Some(get(&blockers, &m).0)),
+        })
+        .collect())
+}
+
+/// The whole summary, for documents.
 pub struct MonthlySummary {
     pub window: PeriodWindow,
-    pub working_group_id: Uuid,
     pub as_of: NaiveDate,
     pub tasks: TaskCounts,
-    /// (task, ministry) pairs with no submitted report.
     pub missing_reports: Vec<(Uuid, Uuid)>,
     pub late_reports: Vec<monthly_report::Model>,
     pub overdue_tasks: Vec<task::Model>,
@@ -63,124 +315,16 @@ pub struct MonthlySummary {
     pub ministries: Vec<MinistryRow>,
 }
 
-/// (id, severity, raised at, raising ministry, responsible ministry) of an unresolved blocker.
-type OpenBlocker = (Uuid, Severity, chrono::DateTime<Utc>, Uuid, Option<Uuid>);
-
-/// Who must report on a task each month: its lead ministry.
-fn expected_reports(tasks: &[task::Model]) -> Vec<(Uuid, Uuid)> {
-    tasks.iter().filter(|t| t.status == TaskStatus::Active).map(|t| (t.id, t.lead_ministry_id)).collect()
-}
-
 pub async fn monthly(state: &AppState, working_group_id: Uuid, period: &str) -> AppResult<MonthlySummary> {
-    let period = Period::parse("period", period)?;
-    let window = PeriodWindow::new(period, &state.periods);
-    find::<_, entity::working_group::Entity>(&state.db, working_group_id, "working group").await?;
-    let today = state.clock.today();
-    let tasks = Task::find()
-        .filter(task::Column::WorkingGroupId.eq(working_group_id))
-        .order_by_asc(task::Column::DueDate)
-        .order_by_asc(task::Column::Code)
-        .all(&state.db)
-        .await?;
-    let task_ids: HashSet<Uuid> = tasks.iter().map(|t| t.id).collect();
-    let reports: Vec<monthly_report::Model> = Report::find()
-        .filter(monthly_report::Column::Period.eq(period.to_string()))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|r| task_ids.contains(&r.task_id))
-        .collect();
-    let open: Vec<OpenBlocker> = Blocker::find()
-        .select_only()
-        .columns([
-            blocker::Column::Id,
-            blocker::Column::Severity,
-            blocker::Column::CreatedAt,
-            blocker::Column::RaisedByMinistryId,
-            blocker::Column::ResponsibleMinistryId,
-        ])
-        .filter(blocker::Column::Status.is_in(UNRESOLVED))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let members: Vec<Option<Uuid>> = Member::find()
-        .select_only()
-        .column(working_group_member::Column::MinistryId)
-        .filter(working_group_member::Column::WorkingGroupId.eq(working_group_id))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-
-    let mut counts = TaskCounts::default();
-    let mut overdue_tasks = Vec::new();
-    for t in &tasks {
-        match timeliness(t, today) {
-            Some(Timeliness::CompletedOnTime) => counts.completed_on_time += 1,
-            Some(Timeliness::CompletedLate) => counts.completed_late += 1,
-            Some(Timeliness::Overdue) => {
-                counts.overdue += 1;
-                overdue_tasks.push(t.clone());
-            }
-            Some(Timeliness::DueSoon) => {
-                counts.in_progress_on_time += 1;
-                counts.due_soon += 1;
-            }
-            Some(Timeliness::OnSchedule) => counts.in_progress_on_time += 1,
-            None => {}
-        }
-    }
-
-    let submitted: HashSet<(Uuid, Uuid)> =
-        reports.iter().filter(|r| r.status != ReportStatus::Draft).map(|r| (r.task_id, r.ministry_id)).collect();
-    let expected = expected_reports(&tasks);
-    let missing_reports: Vec<(Uuid, Uuid)> =
-        expected.iter().copied().filter(|pair| !submitted.contains(pair)).collect();
-    let late_reports: Vec<monthly_report::Model> =
-        reports.iter().filter(|r| r.late && r.status != ReportStatus::Draft).cloned().collect();
-
-    let mut blockers = BlockerCounts { total: open.len() as u64, ..Default::default() };
-    let now = state.clock.now();
-    let mut blockers_by_ministry: BTreeMap<Uuid, u64> = BTreeMap::new();
-    for (_, severity, created_at, raised_by, responsible) in &open {
-        *blockers.by_severity.entry(*severity).or_default() += 1;
-        let age = (now - *created_at).num_days();
-        match age {
-            a if a < 7 => blockers.under_7_days += 1,
-            a if a <= 30 => blockers.from_7_to_30_days += 1,
-            _ => blockers.over_30_days += 1,
-        }
-        blockers.oldest_days = Some(blockers.oldest_days.map_or(age, |o| o.max(age)));
-        *blockers_by_ministry.entry(responsible.unwrap_or(*raised_by)).or_default() += 1;
-    }
-
-    let mut ministry_ids: BTreeSet<Uuid> = members.into_iter().flatten().collect();
-    ministry_ids.extend(tasks.iter().map(|t| t.lead_ministry_id));
-    let ministries = ministry_ids
-        .into_iter()
-        .map(|m| {
-            let expected_n = expected.iter().filter(|(_, min)| *min == m).count() as u64;
-            let missing_n = missing_reports.iter().filter(|(_, min)| *min == m).count() as u64;
-            MinistryRow {
-                ministry_id: m,
-                expected: expected_n,
-                submitted: reports.iter().filter(|r| r.ministry_id == m && r.status != ReportStatus::Draft).count()
-                    as u64,
-                missing: missing_n,
-                late: late_reports.iter().filter(|r| r.ministry_id == m).count() as u64,
-                open_blockers: blockers_by_ministry.get(&m).copied().unwrap_or(0),
-            }
-        })
-        .collect();
-
+    let s = scope(state, working_group_id, period).await?;
     Ok(MonthlySummary {
-        window,
-        working_group_id,
-        as_of: today,
-        tasks: counts,
-        missing_reports,
-        late_reports,
-        overdue_tasks,
-        blockers,
-        ministries,
+        tasks: task_counts(state, &s).await?,
+        missing_reports: missing_reports(state, &s).await?,
+        late_reports: late_reports(state, &s).await?,
+        overdue_tasks: overdue_tasks(state, &s).await?,
+        blockers: blocker_counts(state, &s).await?,
+        ministries: ministry_rows(state, &s).await?,
+        as_of: s.today,
+        window: s.window,
     })
 }

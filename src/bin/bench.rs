@@ -1,0 +1,814 @@
+//! The benchmark harness: `cargo run --release --bin bench -- --db sqlite|postgres --scale 1`.
+//!
+//! It generates a national-scale dataset, starts the real server as a child process, signs in
+//! real users, and drives each scenario over HTTP from many concurrent clients, counting any
+//! response with `errors` as a failure. For each scenario it then replays the very SQL the server
+//! ran (captured with `DEBUG_SQL_CAPTURE`) directly against the database at the same concurrency:
+//! the floor. It prints requests per second, latency percentiles, statements per request, the
+//! ratio to the floor, and the server's peak memory. `--load` runs the mixed load test instead.
+
+use anyhow::{bail, Context};
+use chrono::Utc;
+use clap::Parser;
+use coordination::clock::Clock;
+use coordination::config::{DatabaseSettings, ServerSettings};
+use coordination::service::dataset::{self, Generated, Plan};
+use coordination::service::periods::Period;
+use coordination::service::seed;
+use coordination::startup;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const SECRET: &str = "benchmark-secret-benchmark-secret-0001";
+
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Benchmarks the coordination service against its database's floor")]
+struct Args {
+    /// sqlite or postgres.
+    #[arg(long, default_value = "sqlite")]
+    db: String,
+    /// Dataset size: 1 is 100 agencies, 5,000 tasks, 300,000 reports, 50,000 blockers.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Also run the blocker pull and the dashboard at this scale, for the growth table.
+    #[arg(long)]
+    compare: Option<f64>,
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Concurrent clients of the read scenarios.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Seconds each read scenario (and its floor) runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Which scenarios: point, pull, dashboard, burst.
+    #[arg(long, default_value = "point,pull,dashboard,burst")]
+    scenarios: String,
+    /// Submissions in the month-end burst.
+    #[arg(long, default_value_t = 10_000)]
+    burst: usize,
+    /// Concurrent officers in the burst.
+    #[arg(long, default_value_t = 200)]
+    burst_clients: usize,
+    /// PostgreSQL server for `--db postgres` (a database is created and dropped).
+    #[arg(long, env = "BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pg_url: String,
+    /// Run the load test instead: `--clients` clients mixing reads and writes for `--seconds`,
+    /// with the default rate limits on.
+    #[arg(long)]
+    load: bool,
+}
+
+/// Latencies and counts of one run.
+#[derive(Default)]
+struct Stats {
+    latencies: Vec<Duration>,
+    errors: usize,
+    rate_limited: usize,
+    statements: u64,
+    elapsed: Duration,
+    first_error: Option<String>,
+}
+
+impl Stats {
+    fn merge(&mut self, other: Stats) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+        self.rate_limited += other.rate_limited;
+        self.statements += other.statements;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+    fn count(&self) -> usize {
+        self.latencies.len()
+    }
+    fn rps(&self) -> f64 {
+        self.count() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+    fn pct(&mut self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        self.latencies.sort_unstable();
+        let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
+        self.latencies[i].as_secs_f64() * 1e3
+    }
+    fn per_request_statements(&self) -> f64 {
+        self.statements as f64 / self.count().max(1) as f64
+    }
+}
+
+/// A captured SQL statement with its values.
+#[derive(Clone)]
+struct Captured {
+    sql: String,
+    values: Vec<Value>,
+}
+
+type Set = Vec<Captured>;
+
+struct Server {
+    child: Child,
+    base: String,
+    ready_in: Duration,
+}
+
+impl Server {
+    fn peak_memory_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+}
+
+/// One GraphQL call: latency, statements, and whether the body had errors.
+struct Outcome {
+    latency: Duration,
+    statements: u64,
+    error: Option<String>,
+    rate_limited: bool,
+    body: Value,
+}
+
+impl Client {
+    async fn call(&self, token: &str, query: &str, variables: Value, capture: bool) -> Outcome {
+        let started = Instant::now();
+        let mut req = self.http.post(&self.url).bearer_auth(token).json(&json!({ "query": query, "variables": variables }));
+        if capture {
+            req = req.header("x-capture-sql", "1");
+        }
+        match req.send().await {
+            Err(e) => Outcome { latency: started.elapsed(), statements: 0, error: Some(e.to_string()), rate_limited: false, body: Value::Null },
+            Ok(res) => {
+                let status = res.status().as_u16();
+                let statements = res.headers().get("x-sql-statements").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+                let body: Value = res.json().await.unwrap_or(Value::Null);
+                let latency = started.elapsed();
+                let code = body["errors"][0]["extensions"]["code"].as_str().map(str::to_owned);
+                let rate_limited = code.as_deref() == Some("RATE_LIMITED");
+                let error = match (status, code) {
+                    (200, None) if !body["data"].is_null() => None,
+                    (s, c) => Some(format!("{s} {}: {}", c.unwrap_or_default(), body["errors"][0]["message"])),
+                };
+                Outcome { latency, statements, error, rate_limited, body }
+            }
+        }
+    }
+
+    async fn capture(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<(Set, Value)> {
+        let out = self.call(token, query, variables, true).await;
+        if let Some(e) = out.error {
+            bail!("capturing failed: {e}");
+        }
+        let set = out.body["extensions"]["sqlStatements"]
+            .as_array()
+            .context("no sqlStatements in the answer: is DEBUG_SQL_CAPTURE on?")?
+            .iter()
+            .map(|s| Captured { sql: s["sql"].as_str().unwrap_or_default().to_owned(), values: s["values"].as_array().cloned().unwrap_or_default() })
+            .collect();
+        Ok((set, out.body))
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").ok().and_then(|l| l.local_addr().ok()).map(|a| a.port()).unwrap_or(18_999)
+}
+
+async fn start_server(database_url: &str, extra: &[(&str, &str)]) -> anyhow::Result<Server> {
+    let port = free_port();
+    let started = Instant::now();
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("serve-child")
+        .env("DATABASE_URL", database_url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("JWT_SECRET", SECRET)
+        .env("RUST_LOG", "error")
+        .env("DEBUG_SQL_CAPTURE", "true")
+        .env("LOGIN_LIMIT_PER_ADDRESS", "0")
+        .env("LOGIN_LIMIT_PER_USER", "0")
+        .env("PASSWORD_CONCURRENCY", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().context("starting the server")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let probe = reqwest::Client::new();
+    loop {
+        if probe.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("the server did not become ready within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(Server { child, base, ready_in: started.elapsed() })
+}
+
+/// Runs `job` from `clients` concurrent tasks until `deadline`; each call returns an outcome.
+async fn closed_loop<F, Fut>(clients: usize, duration: Duration, job: F) -> Stats
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Vec<Outcome>> + Send,
+{
+    let job = Arc::new(job);
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for c in 0..clients {
+        let job = job.clone();
+        handles.push(tokio::spawn(async move {
+            let mut stats = Stats::default();
+            let mut i = 0;
+            while started.elapsed() < duration {
+                for out in job(c, i).await {
+                    record(&mut stats, out);
+                }
+                i += 1;
+            }
+            stats
+        }));
+    }
+    let mut total = Stats::default();
+    for h in handles {
+        if let Ok(s) = h.await {
+            total.merge(s);
+        }
+    }
+    total.elapsed = started.elapsed();
+    total
+}
+
+fn record(stats: &mut Stats, out: Outcome) {
+    stats.latencies.push(out.latency);
+    stats.statements += out.statements;
+    if out.rate_limited {
+        stats.rate_limited += 1;
+    } else if let Some(e) = out.error {
+        stats.errors += 1;
+        if stats.first_error.is_none() {
+            stats.first_error = Some(e);
+        }
+    }
+}
+
+fn is_write(sql: &str) -> bool {
+    let s = sql.trim_start().to_ascii_uppercase();
+    s.starts_with("INSERT") || s.starts_with("UPDATE") || s.starts_with("DELETE") || s.starts_with("NOTIFY")
+}
+
+/// Runs one captured set: reads as they are; a set with writes inside one write transaction.
+async fn replay(db: &DatabaseConnection, set: &Set) -> Result<(), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let stmt = |c: &Captured| Statement::from_sql_and_values(backend, c.sql.clone(), coordination::sqlcapture::decode_values(&c.values));
+    if set.iter().any(|c| is_write(&c.sql)) {
+        // The principal lookup happens before the transaction, as in the server.
+        let txn = coordination::db::begin_write(db).await?;
+        for c in set {
+            if is_write(&c.sql) {
+                txn.execute_raw(stmt(c)).await?;
+            } else {
+                txn.query_all_raw(stmt(c)).await?;
+            }
+        }
+        txn.commit().await
+    } else {
+        for c in set {
+            db.query_all_raw(stmt(c)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The floor: the same statements straight against the database, same concurrency. With
+/// `once`, each set runs exactly once (writes); otherwise sets cycle until `duration`.
+async fn floor(db: &DatabaseConnection, sets: Arc<Vec<Set>>, clients: usize, duration: Duration, once: bool) -> Stats {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..clients {
+        let (db, sets, next) = (db.clone(), sets.clone(), next.clone());
+        handles.push(tokio::spawn(async move {
+            let mut stats = Stats::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if (once && i >= sets.len()) || (!once && started.elapsed() >= duration) {
+                    break;
+                }
+                let t = Instant::now();
+                let result = replay(&db, &sets[i % sets.len()]).await;
+                stats.latencies.push(t.elapsed());
+                if let Err(e) = result {
+                    stats.errors += 1;
+                    stats.first_error.get_or_insert(e.to_string());
+                }
+            }
+            stats
+        }));
+    }
+    let mut total = Stats::default();
+    for h in handles {
+        if let Ok(s) = h.await {
+            total.merge(s);
+        }
+    }
+    total.elapsed = started.elapsed();
+    total
+}
+
+/// A prepared database: its URL, a copy for the write floor, and what was generated.
+struct Prepared {
+    url: String,
+    floor_url: String,
+    generated: Generated,
+    _dir: Option<tempfile::TempDir>,
+    cleanup: Vec<String>,
+}
+
+async fn prepare(args: &Args, scale: f64) -> anyhow::Result<Prepared> {
+    let (url, floor_url, dir, cleanup) = if args.db == "sqlite" {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+        let floor = format!("sqlite://{}?mode=rwc", dir.path().join("floor.db").display());
+        (url, floor, Some(dir), Vec::new())
+    } else {
+        let name = format!("bench_{}", Uuid::new_v4().simple());
+        let admin = sea_orm::Database::connect(&args.pg_url).await?;
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+        admin.close().await?;
+        let base = args.pg_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or_default();
+        (format!("{base}/{name}"), format!("{base}/{name}_floor"), None, vec![name.clone(), format!("{name}_floor")])
+    };
+    let db = DatabaseSettings::new(&url);
+    let settings = ServerSettings::for_tests(SECRET);
+    let state = startup::state(&db, &settings, Clock::system()).await?;
+    seed::reference(&state).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    let generated = dataset::generate(&state, Plan { scale, seed: args.seed }).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    if args.db == "sqlite" {
+        state.db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    }
+    state.db.clone().close().await?;
+    if args.db == "sqlite" {
+        if let Some(d) = &dir {
+            std::fs::copy(d.path().join("bench.db"), d.path().join("floor.db"))?;
+        }
+    } else {
+        let admin = sea_orm::Database::connect(&args.pg_url).await?;
+        admin.execute_unprepared(&format!("CREATE DATABASE {} TEMPLATE {}", cleanup[1], cleanup[0])).await?;
+        admin.close().await?;
+    }
+    Ok(Prepared { url, floor_url, generated, _dir: dir, cleanup })
+}
+
+async fn drop_databases(args: &Args, names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    if let Ok(admin) = sea_orm::Database::connect(&args.pg_url).await {
+        for n in names {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)")).await;
+        }
+    }
+}
+
+async fn connect(url: &str, pool: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut settings = DatabaseSettings::new(url);
+    settings.database_max_connections = pool;
+    Ok(coordination::db::connect(&settings, Arc::new(Default::default())).await?)
+}
+
+async fn login(client: &Client, username: &str) -> anyhow::Result<String> {
+    let q = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+    let body = json!({ "query": q, "variables": { "u": username, "p": dataset::PASSWORD } });
+    let res: Value = client.http.post(&client.url).json(&body).send().await?.json().await?;
+    res["data"]["login"]["token"].as_str().map(str::to_owned).with_context(|| format!("login of {username} failed: {res}"))
+}
+
+/// One line of the results table.
+struct Row {
+    scenario: String,
+    stats: Stats,
+    floor: Option<Stats>,
+}
+
+const POINT: &str = "query($id: ID!) { task(id: $id) { id code title status dueDate leadMinistry { code nameVi } } }";
+const PULL: &str = "query($after: String) { blockers(first: 500, after: $after, filter: { status: [OPEN, FORWARDED, IN_PROGRESS, ESCALATED] }) {
+  nodes { id title status severity dueDate overdue task { code } raisedBy { code } responsibleMinistry { code } } pageInfo { hasNextPage endCursor } } }";
+const DASHBOARD: &str = "query($wg: ID!, $p: String!) { monthlySummary(workingGroupId: $wg, period: $p) {
+  tasksByTimeliness { completedOnTime completedLate inProgressOnTime overdue dueSoon } missingReportCount
+  openBlockers { total bySeverity { severity count } under7Days from7To30Days over30Days oldestDays }
+  ministries { ministry { code } expected submitted missing late openBlockers } }
+  tasks(filter: { timeliness: [OVERDUE] }, first: 50) { totalCount nodes { code title dueDate leadMinistry { code } } } }";
+const SUBMIT: &str = "mutation($i: SubmitMonthlyReportInput!, $k: String) { submitMonthlyReport(input: $i, idempotencyKey: $k) { id revision late } }";
+
+fn submission(task: Uuid, period: &str, n: usize) -> Value {
+    json!({ "taskId": task, "period": period, "progressPercent": (n * 7) % 101, "health": "ON_TRACK",
+            "summary": "Đã triển khai các nội dung theo kế hoạch tháng.", "achievements": "Hoàn thành dự thảo." })
+}
+
+async fn scenario_point(args: &Args, client: &Arc<Client>, token: &str, g: &Generated, db: &DatabaseConnection) -> anyhow::Result<Row> {
+    let tasks = Arc::new(g.tasks.clone());
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut sets = Vec::new();
+    for _ in 0..100 {
+        let id = tasks[rng.gen_range(0..tasks.len())];
+        sets.push(client.capture(token, POINT, json!({ "id": id })).await?.0);
+    }
+    let (c, t, ts) = (client.clone(), token.to_owned(), tasks.clone());
+    let stats = closed_loop(args.clients, Duration::from_secs(args.seconds), move |ci, i| {
+        let (c, t, ts) = (c.clone(), t.clone(), ts.clone());
+        async move {
+            let id = ts[(ci * 7919 + i * 104_729) % ts.len()];
+            vec![c.call(&t, POINT, json!({ "id": id }), false).await]
+        }
+    })
+    .await;
+    let fl = floor(db, Arc::new(sets), args.clients, Duration::from_secs(args.seconds), false).await;
+    Ok(Row { scenario: "point".into(), stats, floor: Some(fl) })
+}
+
+async fn full_pull(client: &Client, token: &str, capture: bool, sets: &mut Vec<Set>) -> anyhow::Result<Vec<Outcome>> {
+    let mut after = Value::Null;
+    let mut outcomes = Vec::new();
+    loop {
+        let (body, out) = if capture {
+            let (set, body) = client.capture(token, PULL, json!({ "after": after })).await?;
+            sets.push(set);
+            (body, None)
+        } else {
+            let out = client.call(token, PULL, json!({ "after": after }), false).await;
+            (out.body.clone(), Some(out))
+        };
+        let more = body["data"]["blockers"]["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false);
+        after = body["data"]["blockers"]["pageInfo"]["endCursor"].clone();
+        if let Some(out) = out {
+            let failed = out.error.is_some();
+            outcomes.push(out);
+            if failed {
+                break;
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    Ok(outcomes)
+}
+
+async fn scenario_pull(args: &Args, client: &Arc<Client>, token: &str, db: &DatabaseConnection) -> anyhow::Result<Row> {
+    let mut sets = Vec::new();
+    full_pull(client, token, true, &mut sets).await?;
+    let (c, t) = (client.clone(), token.to_owned());
+    let clients = (args.clients / 4).max(2);
+    let stats = closed_loop(clients, Duration::from_secs(args.seconds), move |_, _| {
+        let (c, t) = (c.clone(), t.clone());
+        async move { full_pull(&c, &t, false, &mut Vec::new()).await.unwrap_or_default() }
+    })
+    .await;
+    let fl = floor(db, Arc::new(sets), clients, Duration::from_secs(args.seconds), false).await;
+    Ok(Row { scenario: format!("blocker pull ({clients} scripts, per page)"), stats, floor: Some(fl) })
+}
+
+async fn scenario_dashboard(args: &Args, client: &Arc<Client>, token: &str, g: &Generated, db: &DatabaseConnection) -> anyhow::Result<Row> {
+    let period = Period::containing(chrono::Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive(), &Default::default()).to_string();
+    let vars = json!({ "wg": g.working_group, "p": period });
+    let (set, _) = client.capture(token, DASHBOARD, vars.clone()).await?;
+    let (c, t) = (client.clone(), token.to_owned());
+    let stats = closed_loop(args.clients, Duration::from_secs(args.seconds), move |_, _| {
+        let (c, t, v) = (c.clone(), t.clone(), vars.clone());
+        async move { vec![c.call(&t, DASHBOARD, v, false).await] }
+    })
+    .await;
+    let fl = floor(db, Arc::new(vec![set]), args.clients, Duration::from_secs(args.seconds), false).await;
+    Ok(Row { scenario: "dashboard".into(), stats, floor: Some(fl) })
+}
+
+/// Builds the floor's statement sets for the burst from one captured submission: the ids of the
+/// template's task, ministry and officer are swapped for each submission's, fresh ids for rows it
+/// creates, a fresh idempotency key.
+fn substitute(template: &Set, map: &HashMap<String, String>, key: &str) -> Set {
+    let mut fresh: HashMap<String, String> = HashMap::new();
+    template
+        .iter()
+        .map(|c| {
+            let values = c
+                .values
+                .iter()
+                .map(|v| {
+                    let mut v = v.clone();
+                    if let Some(s) = v["v"].as_str() {
+                        let replaced = match v["t"].as_str() {
+                            Some("uuid") => Some(map.get(s).cloned().unwrap_or_else(|| {
+                                fresh.entry(s.to_owned()).or_insert_with(|| Uuid::new_v4().to_string()).clone()
+                            })),
+                            Some("string") if s == "bench-template-key" => Some(key.to_owned()),
+                            _ => None,
+                        };
+                        if let Some(r) = replaced {
+                            v["v"] = json!(r);
+                        }
+                    }
+                    v
+                })
+                .collect();
+            Captured { sql: c.sql.clone(), values }
+        })
+        .collect()
+}
+
+struct Burst {
+    peak: Row,
+    half: Row,
+}
+
+async fn scenario_burst(args: &Args, client: &Arc<Client>, g: &Generated, prepared: &Prepared) -> anyhow::Result<Burst> {
+    let today = chrono::Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive();
+    let current = Period::containing(today, &Default::default());
+    let previous = current.previous();
+    // Officers sign in: two per agency.
+    eprintln!("  signing in {} officers…", g.officers.len());
+    let mut tokens: HashMap<Uuid, Vec<(String, Uuid)>> = HashMap::new();
+    for (username, ministry) in &g.officers {
+        let token = login(client, username).await?;
+        let user_id = {
+            let out = client.call(&token, "{ me { id } }", json!({}), false).await;
+            out.body["data"]["me"]["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).unwrap_or_default()
+        };
+        tokens.entry(*ministry).or_default().push((token, user_id));
+    }
+    // The first pair is the template for the floor; the rest are the burst's.
+    let pairs = &g.report_pairs;
+    if pairs.len() < 2 {
+        bail!("not enough report pairs");
+    }
+    let (t0, m0) = pairs[0];
+    let (tok0, user0) = tokens[&m0][0].clone();
+    let (template, _) = client
+        .capture(&tok0, SUBMIT, json!({ "i": submission(t0, &current.to_string(), 0), "k": "bench-template-key" }))
+        .await
+        .context("the template submission")?;
+    if std::env::var_os("BENCH_SHOW_TEMPLATE").is_some() {
+        for c in &template {
+            eprintln!("    {} {:?}", c.sql.chars().take(120).collect::<String>(), c.values.iter().map(|v| v["t"].as_str().unwrap_or("")).collect::<Vec<_>>());
+        }
+    }
+    let n = args.burst.min(pairs.len() - 1);
+    let work: Vec<(Uuid, Uuid)> = pairs[1..=n].to_vec();
+    let run = |period: Period, rate: Option<f64>| {
+        let (client, tokens, work) = (client.clone(), tokens.clone(), work.clone());
+        let clients = args.burst_clients;
+        async move {
+            let queue = Arc::new(Mutex::new(work.into_iter().enumerate().collect::<Vec<_>>()));
+            let started = Instant::now();
+            let mut handles = Vec::new();
+            for c in 0..clients {
+                let (client, tokens, queue) = (client.clone(), tokens.clone(), queue.clone());
+                let period = period.to_string();
+                handles.push(tokio::spawn(async move {
+                    let mut stats = Stats::default();
+                    loop {
+                        let next = queue.lock().map(|mut q| q.pop()).ok().flatten();
+                        let Some((i, (task, ministry))) = next else { break };
+                        if let Some(rate) = rate {
+                            let due = started + Duration::from_secs_f64(i as f64 / rate);
+                            tokio::time::sleep_until(due.into()).await;
+                        }
+                        let officers = &tokens[&ministry];
+                        let token = &officers[(i + c) % officers.len()].0;
+                        let key = format!("burst-{period}-{task}-{ministry}");
+                        record(&mut stats, client.call(token, SUBMIT, json!({ "i": submission(task, &period, i), "k": key }), false).await);
+                    }
+                    stats
+                }));
+            }
+            let mut total = Stats::default();
+            for h in handles {
+                if let Ok(s) = h.await {
+                    total.merge(s);
+                }
+            }
+            total.elapsed = started.elapsed();
+            total
+        }
+    };
+    eprintln!("  burst: {n} submissions from {} officers at full speed…", args.burst_clients);
+    let peak = run(current, None).await;
+    let peak_rps = peak.rps();
+    eprintln!("  burst: {n} more at half the peak rate ({:.0}/s)…", peak_rps / 2.0);
+    let half = run(previous, Some(peak_rps / 2.0)).await;
+    // The floor: the same submissions' statements on the untouched copy.
+    let sets: Vec<Set> = work
+        .iter()
+        .enumerate()
+        .map(|(i, (task, ministry))| {
+            let (_, user) = tokens[ministry][i % tokens[ministry].len()].clone();
+            let map: HashMap<String, String> =
+                [(t0.to_string(), task.to_string()), (m0.to_string(), ministry.to_string()), (user0.to_string(), user.to_string())].into_iter().collect();
+            substitute(&template, &map, &format!("floor-{i}"))
+        })
+        .collect();
+    let floor_db = connect(&prepared.floor_url, 16).await?;
+    let fl = floor(&floor_db, Arc::new(sets), args.burst_clients, Duration::ZERO, true).await;
+    floor_db.close().await?;
+    Ok(Burst {
+        peak: Row { scenario: format!("month-end burst ({n} submissions, {} officers)", args.burst_clients), stats: peak, floor: Some(fl) },
+        half: Row { scenario: "burst at half the peak rate".into(), stats: half, floor: None },
+    })
+}
+
+fn print_table(title: &str, rows: &mut [Row]) {
+    println!("\n### {title}\n");
+    println!("| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors | floor req/s | % of floor |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows.iter_mut() {
+        let (floor_rps, ratio) = match r.floor.as_mut() {
+            Some(f) if f.errors == 0 => (format!("{:.0}", f.rps()), format!("{:.0}%", 100.0 * r.stats.rps() / f.rps())),
+            Some(f) => (format!("{:.0} ({} errors: {})", f.rps(), f.errors, f.first_error.clone().unwrap_or_default()), "-".into()),
+            None => ("-".into(), "-".into()),
+        };
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {} | {} |",
+            r.scenario,
+            r.stats.count(),
+            r.stats.rps(),
+            r.stats.pct(0.50),
+            r.stats.pct(0.95),
+            r.stats.pct(0.99),
+            r.stats.per_request_statements(),
+            r.stats.errors,
+            floor_rps,
+            ratio
+        );
+        if let Some(e) = &r.stats.first_error {
+            println!("\nfirst error of {}: {e}\n", r.scenario);
+        }
+    }
+}
+
+async fn run_scale(args: &Args, scale: f64, scenarios: &[&str]) -> anyhow::Result<(Vec<Row>, f64, Duration)> {
+    eprintln!("\n== {} at scale {scale}", args.db);
+    let prepared = prepare(args, scale).await?;
+    let server = start_server(&prepared.url, &[("RATE_LIMIT_PER_MINUTE", "0")]).await?;
+    eprintln!("  server ready in {:?}", server.ready_in);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
+    let client = Arc::new(Client { http, url: format!("{}/graphql", server.base) });
+    let observer = login(&client, "bench.observer").await?;
+    let db = connect(&prepared.url, 16).await?;
+    let mut rows = Vec::new();
+    for s in scenarios {
+        eprintln!("  scenario {s}…");
+        match *s {
+            "point" => rows.push(scenario_point(args, &client, &observer, &prepared.generated, &db).await?),
+            "pull" => rows.push(scenario_pull(args, &client, &observer, &db).await?),
+            "dashboard" => rows.push(scenario_dashboard(args, &client, &observer, &prepared.generated, &db).await?),
+            "burst" => {
+                let b = scenario_burst(args, &client, &prepared.generated, &prepared).await?;
+                rows.push(b.peak);
+                rows.push(b.half);
+            }
+            other => bail!("unknown scenario {other}"),
+        }
+    }
+    db.close().await?;
+    let memory = server.peak_memory_mb();
+    let ready = server.ready_in;
+    drop(server);
+    drop_databases(args, &prepared.cleanup).await;
+    Ok((rows, memory, ready))
+}
+
+async fn load_test(args: &Args) -> anyhow::Result<()> {
+    eprintln!("\n== load test on {}: {} clients for {} s, default rate limits", args.db, args.clients, args.seconds);
+    let prepared = prepare(args, args.scale).await?;
+    let server = start_server(&prepared.url, &[]).await?;
+    let client = Arc::new(Client { http: reqwest::Client::builder().pool_max_idle_per_host(512).build()?, url: format!("{}/graphql", server.base) });
+    let g = &prepared.generated;
+    let mut officers = Vec::new();
+    for (i, (username, ministry)) in g.officers.iter().enumerate().take(args.clients) {
+        officers.push((login(&client, username).await?, *ministry, i));
+    }
+    let pairs: Arc<HashMap<Uuid, Vec<Uuid>>> = Arc::new(g.report_pairs.iter().fold(HashMap::new(), |mut m, (t, min)| {
+        m.entry(*min).or_insert_with(Vec::new).push(*t);
+        m
+    }));
+    let officers = Arc::new(officers);
+    let tasks = Arc::new(g.tasks.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let period = Period::containing(Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive(), &Default::default()).to_string();
+    let (c, o, p, t) = (client.clone(), officers.clone(), pairs.clone(), tasks.clone());
+    let stats = closed_loop(officers.len(), Duration::from_secs(args.seconds), move |ci, i| {
+        let (c, o, p, t, period) = (c.clone(), o.clone(), p.clone(), t.clone(), period.clone());
+        async move {
+            let (token, ministry, _) = &o[ci % o.len()];
+            let out = match i % 10 {
+                0..=4 => c.call(token, POINT, json!({ "id": t[(ci * 31 + i) % t.len()] }), false).await,
+                5 | 6 => c.call(token, "{ blockers(first: 100, filter: { status: [OPEN, FORWARDED] }) { nodes { id title task { code } raisedBy { code } } } }", json!({}), false).await,
+                7 | 8 => {
+                    let list = p.get(ministry).cloned().unwrap_or_default();
+                    if list.is_empty() {
+                        c.call(token, "{ me { name } }", json!({}), false).await
+                    } else {
+                        let task = list[i % list.len()];
+                        c.call(token, SUBMIT, json!({ "i": submission(task, &period, i), "k": format!("load-{ci}-{i}") }), false).await
+                    }
+                }
+                _ => {
+                    let q = "mutation($t: String!) { raiseBlocker(input: { title: $t, description: \"Tải thử nghiệm.\", severity: LOW, category: OTHER }) { id } }";
+                    c.call(token, q, json!({ "t": format!("Tải {ci}-{i}") }), false).await
+                }
+            };
+            vec![out]
+        }
+    })
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    let mut stats = stats;
+    println!("\n### Load test ({} clients, {} s, {})\n", officers.len(), args.seconds, args.db);
+    println!("| requests | req/s | p50 ms | p95 ms | p99 ms | rate limited | other errors | peak server MB |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {:.0} |",
+        stats.count(),
+        stats.rps(),
+        stats.pct(0.5),
+        stats.pct(0.95),
+        stats.pct(0.99),
+        stats.rate_limited,
+        stats.errors,
+        server.peak_memory_mb()
+    );
+    if let Some(e) = &stats.first_error {
+        println!("\nfirst error: {e}");
+    }
+    let failed = stats.errors > 0;
+    drop(server);
+    drop_databases(args, &prepared.cleanup).await;
+    if failed {
+        bail!("the load test saw errors beyond rate limiting");
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("serve-child") {
+        // The real server, in its own process, so its memory is measured alone.
+        let runtime = tokio::runtime::Runtime::new()?;
+        let cli = coordination::cli::Cli::parse_from(["coordination", "serve"]);
+        return runtime.block_on(coordination::cli::run(cli));
+    }
+    let args = Args::parse();
+    if !matches!(args.db.as_str(), "sqlite" | "postgres") {
+        bail!("--db is sqlite or postgres");
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        if args.load {
+            return load_test(&args).await;
+        }
+        let scenarios: Vec<&str> = args.scenarios.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let (mut rows, memory, ready) = run_scale(&args, args.scale, &scenarios).await?;
+        println!("\n## {} at scale {} ({} cores)", args.db, args.scale, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+        print_table("Scenarios", &mut rows);
+        println!("\nServer: ready {:.0} ms after start on a migrated database; peak memory {memory:.0} MB.", ready.as_secs_f64() * 1e3);
+        if let Some(other) = args.compare {
+            let growth: Vec<&str> = scenarios.iter().copied().filter(|s| matches!(*s, "pull" | "dashboard")).collect();
+            let (mut small, small_memory, _) = run_scale(&args, other, &growth).await?;
+            print_table(&format!("Growth: the same at scale {other}"), &mut small);
+            println!("\n| scenario | p95 ms at {other} | p95 ms at {} | ratio |", args.scale);
+            println!("|---|---:|---:|---:|");
+            for (a, b) in small.iter_mut().zip(rows.iter_mut().filter(|r| r.scenario.starts_with("blocker pull") || r.scenario == "dashboard")) {
+                let (pa, pb) = (a.stats.pct(0.95), b.stats.pct(0.95));
+                println!("| {} | {:.2} | {:.2} | {:.2}x |", a.scenario, pa, pb, pb / pa.max(1e-9));
+            }
+            println!("\nPeak memory at scale {other}: {small_memory:.0} MB.");
+        }
+        Ok(())
+    })
+}

@@ -67,6 +67,11 @@ pub struct ServerSettings {
     #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
 
+    /// Microseconds a DataLoader waits to gather keys before a batch. Lists prime their relations
+    /// from the page, so they batch without waiting; 0 spares single lookups the wait.
+    #[arg(long, env = "DATALOADER_DELAY_US", default_value_t = 0)]
+    pub dataloader_delay_us: u64,
+
     /// Most password checks at once; the rest wait, so a login flood cannot starve other work.
     #[arg(long, env = "PASSWORD_CONCURRENCY", default_value_t = 2)]
     pub password_concurrency: usize,
@@ -174,6 +179,7 @@ impl ServerSettings {
             request_timeout_ms: 30_000,
             shutdown_grace_secs: 5,
             password_concurrency: 2,
+            dataloader_delay_us: 0,
             max_batch: 0,
             debug_sql_capture: false,
             rate_limit_per_minute: 0,

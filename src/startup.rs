@@ -36,6 +36,7 @@ pub async fn state(db: &DatabaseSettings, server: &ServerSettings, clock: Clock)
         pool_max: db.database_max_connections,
         events: Default::default(),
         event_settings: server.events.clone(),
+        loader_delay: Duration::from_micros(server.dataloader_delay_us),
         limits: crate::ratelimit::Limits {
             requests: crate::ratelimit::Limiter::new(server.rate_limit_per_minute),
             login_per_user: crate::ratelimit::Limiter::new(server.login_limit_per_user),

@@ -44,6 +44,8 @@ pub struct AppState {
     pub events: events::EventBus,
     pub event_settings: EventSettings,
     pub limits: crate::ratelimit::Limits,
+    /// How long a DataLoader gathers keys before a batch.
+    pub loader_delay: std::time::Duration,
 }
 
 /// The caller of a request, as the service sees it.

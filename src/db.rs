@@ -88,6 +88,31 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Serialises this process's writers to SQLite, which takes one writer at a time anyway: queued
+/// in order on an async lock instead of retrying in SQLite's busy handler, which sleeps up to
+/// 100 ms between tries. PostgreSQL writers run in parallel.
+#[derive(Default)]
+pub struct Writers(Option<Arc<tokio::sync::Mutex<()>>>);
+
+/// Held for the length of a write transaction (on SQLite).
+pub struct WriteGuard(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>>);
+
+impl Writers {
+    pub fn for_connection(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => Self(Some(Arc::new(tokio::sync::Mutex::new(())))),
+            _ => Self(None),
+        }
+    }
+
+    pub async fn acquire(&self) -> WriteGuard {
+        match &self.0 {
+            Some(lock) => WriteGuard(Some(lock.clone().lock_owned().await)),
+            None => WriteGuard(None),
+        }
+    }
+}
+
 /// Whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

@@ -1,6 +1,11 @@
 use clap::Parser;
 use coordination::cli::{self, Cli, Command};
 
+/// mimalloc keeps the server's memory flat under many threads (sqlx runs each SQLite connection
+/// on a thread of its own, and glibc's allocator gives each thread an arena).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();

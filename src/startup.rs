@@ -26,7 +26,9 @@ pub async fn state(db: &DatabaseSettings, server: &ServerSettings, clock: Clock)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(&db.database_url)))?;
     crate::db::migrate(&conn).await.context("cannot apply the database migrations")?;
+    let writers = crate::db::Writers::for_connection(&conn);
     Ok(Arc::new(AppState {
+        writers,
         db: conn,
         jwt: JwtKeys::new(secret.as_bytes(), chrono::Duration::minutes(server.token_lifetime_minutes.max(1))),
         passwords: PasswordHasher::new(server.password_concurrency).map_err(|e| anyhow::anyhow!("{}", e.detail()))?,

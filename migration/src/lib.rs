@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20260401_000001_initial;
 mod m20260601_000002_events;
+mod m20260701_000003_summary_indexes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -11,6 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260401_000001_initial::Migration), Box::new(m20260601_000002_events::Migration)]
+        vec![
+            Box::new(m20260401_000001_initial::Migration),
+            Box::new(m20260601_000002_events::Migration),
+            Box::new(m20260701_000003_summary_indexes::Migration),
+        ]
     }
 }

@@ -27,6 +27,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+/// The same allocator as the `coordination` binary: the server child runs in this binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SECRET: &str = "benchmark-secret-benchmark-secret-0001";
 
 #[derive(Parser, Debug, Clone)]
@@ -52,6 +56,9 @@ struct Args {
     /// Which scenarios: point, pull, dashboard, burst.
     #[arg(long, default_value = "point,pull,dashboard,burst")]
     scenarios: String,
+    /// Concurrent dashboards (the Secretariat's screens refreshing).
+    #[arg(long, default_value_t = 4)]
+    dashboard_clients: usize,
     /// Submissions in the month-end burst.
     #[arg(long, default_value_t = 10_000)]
     burst: usize,
@@ -159,15 +166,27 @@ struct Outcome {
 impl Client {
     async fn call(&self, token: &str, query: &str, variables: Value, capture: bool) -> Outcome {
         let started = Instant::now();
-        let mut req = self.http.post(&self.url).bearer_auth(token).json(&json!({ "query": query, "variables": variables }));
+        let mut req =
+            self.http.post(&self.url).bearer_auth(token).json(&json!({ "query": query, "variables": variables }));
         if capture {
             req = req.header("x-capture-sql", "1");
         }
         match req.send().await {
-            Err(e) => Outcome { latency: started.elapsed(), statements: 0, error: Some(e.to_string()), rate_limited: false, body: Value::Null },
+            Err(e) => Outcome {
+                latency: started.elapsed(),
+                statements: 0,
+                error: Some(e.to_string()),
+                rate_limited: false,
+                body: Value::Null,
+            },
             Ok(res) => {
                 let status = res.status().as_u16();
-                let statements = res.headers().get("x-sql-statements").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+                let statements = res
+                    .headers()
+                    .get("x-sql-statements")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
                 let body: Value = res.json().await.unwrap_or(Value::Null);
                 let latency = started.elapsed();
                 let code = body["errors"][0]["extensions"]["code"].as_str().map(str::to_owned);
@@ -190,14 +209,21 @@ impl Client {
             .as_array()
             .context("no sqlStatements in the answer: is DEBUG_SQL_CAPTURE on?")?
             .iter()
-            .map(|s| Captured { sql: s["sql"].as_str().unwrap_or_default().to_owned(), values: s["values"].as_array().cloned().unwrap_or_default() })
+            .map(|s| Captured {
+                sql: s["sql"].as_str().unwrap_or_default().to_owned(),
+                values: s["values"].as_array().cloned().unwrap_or_default(),
+            })
             .collect();
         Ok((set, out.body))
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").ok().and_then(|l| l.local_addr().ok()).map(|a| a.port()).unwrap_or(18_999)
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port())
+        .unwrap_or(18_999)
 }
 
 async fn start_server(database_url: &str, extra: &[(&str, &str)]) -> anyhow::Result<Server> {
@@ -285,11 +311,14 @@ fn is_write(sql: &str) -> bool {
 }
 
 /// Runs one captured set: reads as they are; a set with writes inside one write transaction.
-async fn replay(db: &DatabaseConnection, set: &Set) -> Result<(), sea_orm::DbErr> {
+async fn replay(db: &DatabaseConnection, writers: &coordination::db::Writers, set: &Set) -> Result<(), sea_orm::DbErr> {
     let backend = db.get_database_backend();
-    let stmt = |c: &Captured| Statement::from_sql_and_values(backend, c.sql.clone(), coordination::sqlcapture::decode_values(&c.values));
+    let stmt = |c: &Captured| {
+        Statement::from_sql_and_values(backend, c.sql.clone(), coordination::sqlcapture::decode_values(&c.values))
+    };
     if set.iter().any(|c| is_write(&c.sql)) {
-        // The principal lookup happens before the transaction, as in the server.
+        // One writer at a time on SQLite, queued as the server queues them.
+        let _turn = writers.acquire().await;
         let txn = coordination::db::begin_write(db).await?;
         for c in set {
             if is_write(&c.sql) {
@@ -311,10 +340,11 @@ async fn replay(db: &DatabaseConnection, set: &Set) -> Result<(), sea_orm::DbErr
 /// `once`, each set runs exactly once (writes); otherwise sets cycle until `duration`.
 async fn floor(db: &DatabaseConnection, sets: Arc<Vec<Set>>, clients: usize, duration: Duration, once: bool) -> Stats {
     let next = Arc::new(AtomicUsize::new(0));
+    let writers = Arc::new(coordination::db::Writers::for_connection(db));
     let started = Instant::now();
     let mut handles = Vec::new();
     for _ in 0..clients {
-        let (db, sets, next) = (db.clone(), sets.clone(), next.clone());
+        let (db, sets, next, writers) = (db.clone(), sets.clone(), next.clone(), writers.clone());
         handles.push(tokio::spawn(async move {
             let mut stats = Stats::default();
             loop {
@@ -323,7 +353,7 @@ async fn floor(db: &DatabaseConnection, sets: Arc<Vec<Set>>, clients: usize, dur
                     break;
                 }
                 let t = Instant::now();
-                let result = replay(&db, &sets[i % sets.len()]).await;
+                let result = replay(&db, &writers, &sets[i % sets.len()]).await;
                 stats.latencies.push(t.elapsed());
                 if let Err(e) = result {
                     stats.errors += 1;
@@ -370,7 +400,9 @@ async fn prepare(args: &Args, scale: f64) -> anyhow::Result<Prepared> {
     let settings = ServerSettings::for_tests(SECRET);
     let state = startup::state(&db, &settings, Clock::system()).await?;
     seed::reference(&state).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
-    let generated = dataset::generate(&state, Plan { scale, seed: args.seed }).await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    let generated = dataset::generate(&state, Plan { scale, seed: args.seed })
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
     if args.db == "sqlite" {
         state.db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
     }
@@ -408,7 +440,10 @@ async fn login(client: &Client, username: &str) -> anyhow::Result<String> {
     let q = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
     let body = json!({ "query": q, "variables": { "u": username, "p": dataset::PASSWORD } });
     let res: Value = client.http.post(&client.url).json(&body).send().await?.json().await?;
-    res["data"]["login"]["token"].as_str().map(str::to_owned).with_context(|| format!("login of {username} failed: {res}"))
+    res["data"]["login"]["token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("login of {username} failed: {res}"))
 }
 
 /// One line of the results table.
@@ -433,7 +468,13 @@ fn submission(task: Uuid, period: &str, n: usize) -> Value {
             "summary": "Đã triển khai các nội dung theo kế hoạch tháng.", "achievements": "Hoàn thành dự thảo." })
 }
 
-async fn scenario_point(args: &Args, client: &Arc<Client>, token: &str, g: &Generated, db: &DatabaseConnection) -> anyhow::Result<Row> {
+async fn scenario_point(
+    args: &Args,
+    client: &Arc<Client>,
+    token: &str,
+    g: &Generated,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Row> {
     let tasks = Arc::new(g.tasks.clone());
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut sets = Vec::new();
@@ -496,18 +537,29 @@ async fn scenario_pull(args: &Args, client: &Arc<Client>, token: &str, db: &Data
     Ok(Row { scenario: format!("blocker pull ({clients} scripts, per page)"), stats, floor: Some(fl) })
 }
 
-async fn scenario_dashboard(args: &Args, client: &Arc<Client>, token: &str, g: &Generated, db: &DatabaseConnection) -> anyhow::Result<Row> {
-    let period = Period::containing(chrono::Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive(), &Default::default()).to_string();
+async fn scenario_dashboard(
+    args: &Args,
+    client: &Arc<Client>,
+    token: &str,
+    g: &Generated,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Row> {
+    let period = Period::containing(
+        chrono::Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive(),
+        &Default::default(),
+    )
+    .to_string();
     let vars = json!({ "wg": g.working_group, "p": period });
     let (set, _) = client.capture(token, DASHBOARD, vars.clone()).await?;
     let (c, t) = (client.clone(), token.to_owned());
-    let stats = closed_loop(args.clients, Duration::from_secs(args.seconds), move |_, _| {
+    let clients = args.dashboard_clients;
+    let stats = closed_loop(clients, Duration::from_secs(args.seconds), move |_, _| {
         let (c, t, v) = (c.clone(), t.clone(), vars.clone());
         async move { vec![c.call(&t, DASHBOARD, v, false).await] }
     })
     .await;
-    let fl = floor(db, Arc::new(vec![set]), args.clients, Duration::from_secs(args.seconds), false).await;
-    Ok(Row { scenario: "dashboard".into(), stats, floor: Some(fl) })
+    let fl = floor(db, Arc::new(vec![set]), clients, Duration::from_secs(args.seconds), false).await;
+    Ok(Row { scenario: format!("dashboard ({clients} screens)"), stats, floor: Some(fl) })
 }
 
 /// Builds the floor's statement sets for the burst from one captured submission: the ids of the
@@ -548,7 +600,12 @@ struct Burst {
     half: Row,
 }
 
-async fn scenario_burst(args: &Args, client: &Arc<Client>, g: &Generated, prepared: &Prepared) -> anyhow::Result<Burst> {
+async fn scenario_burst(
+    args: &Args,
+    client: &Arc<Client>,
+    g: &Generated,
+    prepared: &Prepared,
+) -> anyhow::Result<Burst> {
     let today = chrono::Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive();
     let current = Period::containing(today, &Default::default());
     let previous = current.previous();
@@ -576,7 +633,11 @@ async fn scenario_burst(args: &Args, client: &Arc<Client>, g: &Generated, prepar
         .context("the template submission")?;
     if std::env::var_os("BENCH_SHOW_TEMPLATE").is_some() {
         for c in &template {
-            eprintln!("    {} {:?}", c.sql.chars().take(120).collect::<String>(), c.values.iter().map(|v| v["t"].as_str().unwrap_or("")).collect::<Vec<_>>());
+            eprintln!(
+                "    {} {:?}",
+                c.sql.chars().take(120).collect::<String>(),
+                c.values.iter().map(|v| v["t"].as_str().unwrap_or("")).collect::<Vec<_>>()
+            );
         }
     }
     let n = args.burst.min(pairs.len() - 1);
@@ -585,7 +646,8 @@ async fn scenario_burst(args: &Args, client: &Arc<Client>, g: &Generated, prepar
         let (client, tokens, work) = (client.clone(), tokens.clone(), work.clone());
         let clients = args.burst_clients;
         async move {
-            let queue = Arc::new(Mutex::new(work.into_iter().enumerate().collect::<Vec<_>>()));
+            // Popped from the back: reversed, so submissions go out in order.
+            let queue = Arc::new(Mutex::new(work.into_iter().enumerate().rev().collect::<Vec<_>>()));
             let started = Instant::now();
             let mut handles = Vec::new();
             for c in 0..clients {
@@ -603,7 +665,12 @@ async fn scenario_burst(args: &Args, client: &Arc<Client>, g: &Generated, prepar
                         let officers = &tokens[&ministry];
                         let token = &officers[(i + c) % officers.len()].0;
                         let key = format!("burst-{period}-{task}-{ministry}");
-                        record(&mut stats, client.call(token, SUBMIT, json!({ "i": submission(task, &period, i), "k": key }), false).await);
+                        record(
+                            &mut stats,
+                            client
+                                .call(token, SUBMIT, json!({ "i": submission(task, &period, i), "k": key }), false)
+                                .await,
+                        );
                     }
                     stats
                 }));
@@ -629,8 +696,13 @@ async fn scenario_burst(args: &Args, client: &Arc<Client>, g: &Generated, prepar
         .enumerate()
         .map(|(i, (task, ministry))| {
             let (_, user) = tokens[ministry][i % tokens[ministry].len()].clone();
-            let map: HashMap<String, String> =
-                [(t0.to_string(), task.to_string()), (m0.to_string(), ministry.to_string()), (user0.to_string(), user.to_string())].into_iter().collect();
+            let map: HashMap<String, String> = [
+                (t0.to_string(), task.to_string()),
+                (m0.to_string(), ministry.to_string()),
+                (user0.to_string(), user.to_string()),
+            ]
+            .into_iter()
+            .collect();
             substitute(&template, &map, &format!("floor-{i}"))
         })
         .collect();
@@ -638,19 +710,28 @@ async fn scenario_burst(args: &Args, client: &Arc<Client>, g: &Generated, prepar
     let fl = floor(&floor_db, Arc::new(sets), args.burst_clients, Duration::ZERO, true).await;
     floor_db.close().await?;
     Ok(Burst {
-        peak: Row { scenario: format!("month-end burst ({n} submissions, {} officers)", args.burst_clients), stats: peak, floor: Some(fl) },
+        peak: Row {
+            scenario: format!("month-end burst ({n} submissions, {} officers)", args.burst_clients),
+            stats: peak,
+            floor: Some(fl),
+        },
         half: Row { scenario: "burst at half the peak rate".into(), stats: half, floor: None },
     })
 }
 
 fn print_table(title: &str, rows: &mut [Row]) {
     println!("\n### {title}\n");
-    println!("| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors | floor req/s | % of floor |");
+    println!(
+        "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors | floor req/s | % of floor |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows.iter_mut() {
         let (floor_rps, ratio) = match r.floor.as_mut() {
             Some(f) if f.errors == 0 => (format!("{:.0}", f.rps()), format!("{:.0}%", 100.0 * r.stats.rps() / f.rps())),
-            Some(f) => (format!("{:.0} ({} errors: {})", f.rps(), f.errors, f.first_error.clone().unwrap_or_default()), "-".into()),
+            Some(f) => (
+                format!("{:.0} ({} errors: {})", f.rps(), f.errors, f.first_error.clone().unwrap_or_default()),
+                "-".into(),
+            ),
             None => ("-".into(), "-".into()),
         };
         println!(
@@ -708,20 +789,26 @@ async fn load_test(args: &Args) -> anyhow::Result<()> {
     eprintln!("\n== load test on {}: {} clients for {} s, default rate limits", args.db, args.clients, args.seconds);
     let prepared = prepare(args, args.scale).await?;
     let server = start_server(&prepared.url, &[]).await?;
-    let client = Arc::new(Client { http: reqwest::Client::builder().pool_max_idle_per_host(512).build()?, url: format!("{}/graphql", server.base) });
+    let client = Arc::new(Client {
+        http: reqwest::Client::builder().pool_max_idle_per_host(512).build()?,
+        url: format!("{}/graphql", server.base),
+    });
     let g = &prepared.generated;
     let mut officers = Vec::new();
     for (i, (username, ministry)) in g.officers.iter().enumerate().take(args.clients) {
         officers.push((login(&client, username).await?, *ministry, i));
     }
-    let pairs: Arc<HashMap<Uuid, Vec<Uuid>>> = Arc::new(g.report_pairs.iter().fold(HashMap::new(), |mut m, (t, min)| {
-        m.entry(*min).or_insert_with(Vec::new).push(*t);
-        m
-    }));
+    let pairs: Arc<HashMap<Uuid, Vec<Uuid>>> =
+        Arc::new(g.report_pairs.iter().fold(HashMap::new(), |mut m, (t, min)| {
+            m.entry(*min).or_insert_with(Vec::new).push(*t);
+            m
+        }));
     let officers = Arc::new(officers);
     let tasks = Arc::new(g.tasks.clone());
     let stop = Arc::new(AtomicBool::new(false));
-    let period = Period::containing(Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive(), &Default::default()).to_string();
+    let period =
+        Period::containing(Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive(), &Default::default())
+            .to_string();
     let (c, o, p, t) = (client.clone(), officers.clone(), pairs.clone(), tasks.clone());
     let stats = closed_loop(officers.len(), Duration::from_secs(args.seconds), move |ci, i| {
         let (c, o, p, t, period) = (c.clone(), o.clone(), p.clone(), t.clone(), period.clone());
@@ -779,7 +866,9 @@ async fn load_test(args: &Args) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     if std::env::args().nth(1).as_deref() == Some("serve-child") {
         // The real server, in its own process, so its memory is measured alone.
-        let runtime = tokio::runtime::Runtime::new()?;
+        let interval: u32 = std::env::var("BENCH_GQI").ok().and_then(|v| v.parse().ok()).unwrap_or(61);
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().enable_all().global_queue_interval(interval).build()?;
         let cli = coordination::cli::Cli::parse_from(["coordination", "serve"]);
         return runtime.block_on(coordination::cli::run(cli));
     }
@@ -794,16 +883,27 @@ fn main() -> anyhow::Result<()> {
         }
         let scenarios: Vec<&str> = args.scenarios.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
         let (mut rows, memory, ready) = run_scale(&args, args.scale, &scenarios).await?;
-        println!("\n## {} at scale {} ({} cores)", args.db, args.scale, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+        println!(
+            "\n## {} at scale {} ({} cores)",
+            args.db,
+            args.scale,
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        );
         print_table("Scenarios", &mut rows);
-        println!("\nServer: ready {:.0} ms after start on a migrated database; peak memory {memory:.0} MB.", ready.as_secs_f64() * 1e3);
+        println!(
+            "\nServer: ready {:.0} ms after start on a migrated database; peak memory {memory:.0} MB.",
+            ready.as_secs_f64() * 1e3
+        );
         if let Some(other) = args.compare {
             let growth: Vec<&str> = scenarios.iter().copied().filter(|s| matches!(*s, "pull" | "dashboard")).collect();
             let (mut small, small_memory, _) = run_scale(&args, other, &growth).await?;
             print_table(&format!("Growth: the same at scale {other}"), &mut small);
             println!("\n| scenario | p95 ms at {other} | p95 ms at {} | ratio |", args.scale);
             println!("|---|---:|---:|---:|");
-            for (a, b) in small.iter_mut().zip(rows.iter_mut().filter(|r| r.scenario.starts_with("blocker pull") || r.scenario == "dashboard")) {
+            for (a, b) in small.iter_mut().zip(
+                rows.iter_mut()
+                    .filter(|r| r.scenario.starts_with("blocker pull") || r.scenario.starts_with("dashboard")),
+            ) {
                 let (pa, pb) = (a.stats.pct(0.95), b.stats.pct(0.95));
                 println!("| {} | {:.2} | {:.2} | {:.2}x |", a.scenario, pa, pb, pb / pa.max(1e-9));
             }

@@ -102,7 +102,8 @@ pub fn request_data(
     counter: StatementCounter,
 ) -> (Option<Actor>, RequestLoader) {
     let spawn = move |batch| tokio::spawn(STATEMENTS.scope(counter.clone(), batch));
-    let loader = DataLoader::with_cache(Loaders::new(state.db.clone()), spawn, HashMapCache::default()).delay(state.loader_delay);
+    let loader = DataLoader::with_cache(Loaders::new(state.db.clone()), spawn, HashMapCache::default())
+        .delay(state.loader_delay);
     (actor, loader)
 }
 

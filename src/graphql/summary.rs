@@ -8,6 +8,7 @@ use crate::service::access::Action;
 use crate::service::summary::{self, BlockerCounts, MinistryRow, TaskCounts};
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entity::enums::Severity;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 /// Tasks in the four classes of government task tracking.
@@ -115,8 +116,29 @@ impl MinistrySummary {
     }
 }
 
-/// What the Working Group reports to the Steering Committee for a period.
-pub struct MonthlySummary(summary::Scope);
+/// What the Working Group reports to the Steering Committee for a period. The aggregates behind
+/// its fields are computed once per request, when the first field that needs them is asked for.
+pub struct MonthlySummary {
+    scope: summary::Scope,
+    tasks: OnceCell<summary::TaskAggregate>,
+    reports: OnceCell<summary::ReportAggregate>,
+    blockers: OnceCell<summary::BlockerAggregate>,
+}
+
+impl MonthlySummary {
+    async fn tasks(&self, ctx: &Context<'_>) -> Result<&summary::TaskAggregate> {
+        let state = state(ctx)?;
+        Ok(self.tasks.get_or_try_init(|| summary::task_aggregate(state, &self.scope)).await?)
+    }
+    async fn reports(&self, ctx: &Context<'_>) -> Result<&summary::ReportAggregate> {
+        let state = state(ctx)?;
+        Ok(self.reports.get_or_try_init(|| summary::report_aggregate(state, &self.scope)).await?)
+    }
+    async fn blockers(&self, ctx: &Context<'_>) -> Result<&summary::BlockerAggregate> {
+        let state = state(ctx)?;
+        Ok(self.blockers.get_or_try_init(|| summary::blocker_aggregate(state, &self.scope)).await?)
+    }
+}
 
 /// What the Working Group reports to the Steering Committee for a period. Each field is computed
 /// when asked for, so a dashboard that shows counts pays only for counts.
@@ -124,41 +146,43 @@ pub struct MonthlySummary(summary::Scope);
 impl MonthlySummary {
     /// `YYYY-MM`.
     async fn period(&self) -> String {
-        self.0.window.period.to_string()
+        self.scope.window.period.to_string()
     }
     async fn reporting_period(&self, ctx: &Context<'_>) -> Result<ReportingPeriod> {
-        Ok(ReportingPeriod { window: self.0.window.clone(), now: state(ctx)?.clock.now() })
+        Ok(ReportingPeriod { window: self.scope.window.clone(), now: state(ctx)?.clock.now() })
     }
     /// The day (in Vietnam) the timeliness figures are computed for.
     async fn as_of(&self) -> super::scalars::Date {
-        super::scalars::Date(self.0.today)
+        super::scalars::Date(self.scope.today)
     }
     async fn tasks_by_timeliness(&self, ctx: &Context<'_>) -> Result<TasksByTimeliness> {
-        Ok((&summary::task_counts(state(ctx)?, &self.0).await?).into())
+        Ok((&self.tasks(ctx).await?.totals()).into())
     }
     /// Reports expected from lead ministries and not submitted.
     async fn missing_reports(&self, ctx: &Context<'_>) -> Result<Vec<MissingReport>> {
-        let pairs = summary::missing_reports(state(ctx)?, &self.0).await?;
+        let pairs = summary::missing_reports(state(ctx)?, &self.scope).await?;
         Ok(pairs.into_iter().map(|(task_id, ministry_id)| MissingReport { task_id, ministry_id }).collect())
     }
     /// How many reports are missing.
     async fn missing_report_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(summary::missing_count(state(ctx)?, &self.0).await?)
+        Ok(summary::missing_total(self.tasks(ctx).await?, self.reports(ctx).await?))
     }
     /// Reports first submitted after the ministries' due moment.
     async fn late_reports(&self, ctx: &Context<'_>) -> Result<Vec<MonthlyReport>> {
-        Ok(summary::late_reports(state(ctx)?, &self.0).await?.into_iter().map(MonthlyReport).collect())
+        Ok(summary::late_reports(state(ctx)?, &self.scope).await?.into_iter().map(MonthlyReport).collect())
     }
     /// Active tasks past their due date, soonest due first.
     async fn overdue_tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        Ok(summary::overdue_tasks(state(ctx)?, &self.0).await?.into_iter().map(Task).collect())
+        Ok(summary::overdue_tasks(state(ctx)?, &self.scope).await?.into_iter().map(Task).collect())
     }
     async fn open_blockers(&self, ctx: &Context<'_>) -> Result<OpenBlockers> {
-        Ok((&summary::blocker_counts(state(ctx)?, &self.0).await?).into())
+        Ok((&self.blockers(ctx).await?.counts).into())
     }
     /// A row per ministry of the working group (and per lead ministry of its tasks).
     async fn ministries(&self, ctx: &Context<'_>) -> Result<Vec<MinistrySummary>> {
-        Ok(summary::ministry_rows(state(ctx)?, &self.0).await?.into_iter().map(MinistrySummary).collect())
+        let members = summary::members(state(ctx)?, &self.scope).await?;
+        let (tasks, reports, blockers) = (self.tasks(ctx).await?, self.reports(ctx).await?, self.blockers(ctx).await?);
+        Ok(summary::ministry_rows(&members, tasks, reports, blockers).into_iter().map(MinistrySummary).collect())
     }
 }
 
@@ -173,6 +197,6 @@ impl SummaryQuery {
         principal.require(Action::ReadTasks)?;
         principal.require(Action::ReadReports)?;
         let scope = summary::scope(state(ctx)?, uuid("workingGroupId", &working_group_id)?, &period).await?;
-        Ok(MonthlySummary(scope))
+        Ok(MonthlySummary { scope, tasks: OnceCell::new(), reports: OnceCell::new(), blockers: OnceCell::new() })
     }
 }

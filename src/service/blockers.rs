@@ -8,7 +8,6 @@ use super::audit::{self, snapshot, Change};
 use super::idempotency::{self, Claim};
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{check_version, find, ministries, update_versioned, validate, Actor, AppState};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use crate::text;
@@ -243,7 +242,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
         None => None,
     };
     let p = &actor.principal;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     if let Some(claim) = &claim {
         if let Some(id) = idempotency::replay(&txn, claim).await? {
             return find::<_, Blocker>(&txn, id, "blocker").await;
@@ -455,7 +454,7 @@ fn check_step(state: &AppState, step: Step) -> AppResult<Step> {
 /// Takes one step of the lifecycle under optimistic locking, with its event and audit record.
 pub async fn act(state: &AppState, actor: &Actor, id: Uuid, expected: i32, step: Step) -> AppResult<blocker::Model> {
     let step = check_step(state, step)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let before = find::<_, Blocker>(&txn, id, "blocker").await?;
     authorize(actor, &before, &step)?;
     check_version(before.version, expected, "blocker")?;

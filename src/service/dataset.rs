@@ -418,6 +418,13 @@ pub async fn generate(state: &AppState, plan: Plan) -> AppResult<Generated> {
     made += flush_blockers(&txn, &mut blocker_rows, &mut events, &mut audits).await?;
     progress("blockers", made, started);
     txn.commit().await?;
+    // Fresh statistics, as a database in service would have.
+    let analyze = match state.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
+        _ => "ANALYZE",
+    };
+    state.db.execute_unprepared(analyze).await?;
+    progress("statistics", 0, started);
     out.rows = out.ministries.len() + out.tasks.len() + total_reports * 3 + made * 5;
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
     Ok(out)

@@ -3,7 +3,6 @@
 use super::audit::{self, snapshot, Change};
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{validate, Actor, AppState};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use crate::text;
@@ -63,7 +62,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: DirectiveInput) -> A
     actor.principal.require(Action::ManageReference)?;
     let now = state.clock.now();
     let active = new_directive(&input, now)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     if by_number(&txn, &input.number).await?.is_some() {
         return Err(AppError::Conflict(format!("directive `{}` already exists", input.number.trim())));
     }

@@ -3,7 +3,6 @@
 use super::audit::{self, snapshot, Change};
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{check_version, find, update_versioned, validate, Actor, AppState};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use crate::text;
@@ -71,7 +70,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: MinistryInput) -> Ap
     let code = check_code(&input.code)?;
     let name_vi = validate::required("nameVi", &input.name_vi, validate::SHORT)?;
     let name_en = validate::required("nameEn", &input.name_en, validate::SHORT)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     if by_code(&txn, &code).await?.is_some() {
         return Err(AppError::Conflict(format!("a ministry with code `{code}` already exists")));
     }
@@ -115,7 +114,7 @@ pub async fn update(
     input: MinistryUpdate,
 ) -> AppResult<ministry::Model> {
     actor.principal.require(Action::ManageReference)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let before = find::<_, Ministry>(&txn, id, "ministry").await?;
     check_version(before.version, expected, "ministry")?;
     let name_vi = match &input.name_vi {

@@ -46,6 +46,16 @@ pub struct AppState {
     pub limits: crate::ratelimit::Limits,
     /// How long a DataLoader gathers keys before a batch.
     pub loader_delay: std::time::Duration,
+    pub writers: crate::db::Writers,
+}
+
+impl AppState {
+    /// Starts a mutation's transaction; the guard (SQLite: this process's turn to write) is held
+    /// until it is dropped, after commit or rollback.
+    pub async fn begin_write(&self) -> AppResult<(crate::db::WriteGuard, sea_orm::DatabaseTransaction)> {
+        let guard = self.writers.acquire().await;
+        Ok((guard, crate::db::begin_write(&self.db).await?))
+    }
 }
 
 /// The caller of a request, as the service sees it.

@@ -7,7 +7,6 @@ use super::idempotency::{self, Claim};
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::periods::{Period, PeriodWindow};
 use super::{check_version, find, tasks, update_versioned, validate, Actor, AppState};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use entity::enums::{Health, ReportStatus, TaskStatus};
@@ -125,7 +124,7 @@ pub async fn submit(state: &AppState, actor: &Actor, input: ReportInput) -> AppR
         Some(key) => Some(Claim::new(actor.principal.id, "submitMonthlyReport", key, &input)?),
         None => None,
     };
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     if let Some(claim) = &claim {
         if let Some(id) = idempotency::replay(&txn, claim).await? {
             return find::<_, Report>(&txn, id, "monthly report").await;
@@ -372,7 +371,7 @@ pub async fn review(
     if decision == ReviewDecision::Return && comment.is_none() {
         return Err(AppError::bad_input("comment", "is required to return a report: say what must change"));
     }
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let before = find::<_, Report>(&txn, id, "monthly report").await?;
     check_version(before.version, expected, "monthly report")?;
     if before.status != ReportStatus::Submitted {

@@ -101,28 +101,226 @@ fn n(v: Option<i64>) -> u64 {
     u64::try_from(v.unwrap_or(0)).unwrap_or(0)
 }
 
-pub async fn task_counts(state: &AppState, scope: &Scope) -> AppResult<TaskCounts> {
-    let count =
-        |class: Timeliness| Expr::from(Func::sum(Expr::case(timeliness_condition(class, scope.today), 1).finally(0)));
-    let row: Option<(Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = Task::find()
+/// Task counts per lead ministry, in one grouped pass over the covering index.
+#[derive(Clone, Debug, Default)]
+pub struct TaskAggregate {
+    pub by_lead: HashMap<Uuid, (TaskCounts, u64)>,
+}
+
+impl TaskAggregate {
+    pub fn totals(&self) -> TaskCounts {
+        self.by_lead.values().fold(TaskCounts::default(), |mut t, (c, _)| {
+            t.completed_on_time += c.completed_on_time;
+            t.completed_late += c.completed_late;
+            t.in_progress_on_time += c.in_progress_on_time;
+            t.overdue += c.overdue;
+            t.due_soon += c.due_soon;
+            t
+        })
+    }
+}
+
+type TaskRow = (Uuid, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAggregate> {
+    let count = |c: Condition| Expr::from(Func::sum(Expr::case(c, 1).finally(0)));
+    let class = |t: Timeliness| count(timeliness_condition(t, scope.today));
+    let rows: Vec<TaskRow> = Task::find()
         .select_only()
-        .column_as(count(Timeliness::CompletedOnTime), "a")
-        .column_as(count(Timeliness::CompletedLate), "b")
-        .column_as(count(Timeliness::OnSchedule), "c")
-        .column_as(count(Timeliness::DueSoon), "d")
-        .column_as(count(Timeliness::Overdue), "e")
+        .column(task::Column::LeadMinistryId)
+        .column_as(class(Timeliness::CompletedOnTime), "a")
+        .column_as(class(Timeliness::CompletedLate), "b")
+        .column_as(class(Timeliness::OnSchedule), "c")
+        .column_as(class(Timeliness::DueSoon), "d")
+        .column_as(class(Timeliness::Overdue), "e")
+        .column_as(count(Condition::all().add(task::Column::Status.eq(TaskStatus::Active))), "f")
         .filter(task::Column::WorkingGroupId.eq(scope.working_group_id))
+        .group_by(task::Column::LeadMinistryId)
         .into_tuple()
-        .one(&state.db)
+        .all(&state.db)
         .await?;
-    let (a, b, c, d, e) = row.unwrap_or_default();
-    Ok(TaskCounts {
-        completed_on_time: n(a),
-        completed_late: n(b),
-        in_progress_on_time: n(c) + n(d),
-        overdue: n(e),
-        due_soon: n(d),
-    })
+    let by_lead = rows
+        .into_iter()
+        .map(|(lead, a, b, c, d, e, active)| {
+            let counts = TaskCounts {
+                completed_on_time: n(a),
+                completed_late: n(b),
+                in_progress_on_time: n(c) + n(d),
+                overdue: n(e),
+                due_soon: n(d),
+            };
+            (lead, (counts, n(active)))
+        })
+        .collect();
+    Ok(TaskAggregate { by_lead })
+}
+
+pub async fn task_counts(state: &AppState, scope: &Scope) -> AppResult<TaskCounts> {
+    Ok(task_aggregate(state, scope).await?.totals())
+}
+
+/// Submitted reports of the period per ministry: (submitted, late, on active tasks it leads).
+#[derive(Clone, Debug, Default)]
+pub struct ReportAggregate {
+    pub by_ministry: HashMap<Uuid, (u64, u64, u64)>,
+}
+
+pub async fn report_aggregate(state: &AppState, scope: &Scope) -> AppResult<ReportAggregate> {
+    use sea_orm::ConnectionTrait;
+    let rows = state.db.query_all(&report_query(scope)).await?;
+    let mut by_ministry = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = row.try_get_by_index(0)?;
+        let submitted: i64 = row.try_get_by_index(1)?;
+        let late: Option<i64> = row.try_get_by_index(2)?;
+        let lead: Option<i64> = row.try_get_by_index(3)?;
+        by_ministry.insert(id, (n(Some(submitted)), n(late), n(lead)));
+    }
+    Ok(ReportAggregate { by_ministry })
+}
+
+fn report_query(scope: &Scope) -> SelectStatement {
+    let (r, t) = (Alias::new("r"), Alias::new("t"));
+    let late = Func::sum(Expr::case(Expr::col((r.clone(), monthly_report::Column::Late)).eq(true), 1).finally(0));
+    let as_lead = Func::sum(
+        Expr::case(
+            Condition::all()
+                .add(
+                    Expr::col((r.clone(), monthly_report::Column::MinistryId))
+                        .equals((t.clone(), task::Column::LeadMinistryId)),
+                )
+                .add(Expr::col((t.clone(), task::Column::Status)).eq(TaskStatus::Active.as_str())),
+            1,
+        )
+        .finally(0),
+    );
+    Query::select()
+        .column((r.clone(), monthly_report::Column::MinistryId))
+        .expr(Expr::col((r.clone(), monthly_report::Column::Id)).count())
+        .expr(late)
+        .expr(as_lead)
+        .from_as(Report, r.clone())
+        .join_as(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            Task,
+            t.clone(),
+            Expr::col((t.clone(), task::Column::Id)).equals((r.clone(), monthly_report::Column::TaskId)),
+        )
+        .and_where(Expr::col((r.clone(), monthly_report::Column::Period)).eq(scope.period()))
+        .and_where(Expr::col((r.clone(), monthly_report::Column::Status)).ne(ReportStatus::Draft.as_str()))
+        .and_where(Expr::col((t, task::Column::WorkingGroupId)).eq(scope.working_group_id))
+        .group_by_col((r, monthly_report::Column::MinistryId))
+        .to_owned()
+}
+
+/// Unresolved blockers by holder (the responsible ministry, else the raiser) and severity, with ages.
+#[derive(Clone, Debug, Default)]
+pub struct BlockerAggregate {
+    pub counts: BlockerCounts,
+    pub by_holder: HashMap<Uuid, u64>,
+}
+
+type BlockerRow = (Uuid, Severity, i64, Option<i64>, Option<i64>, Option<DateTime<Utc>>);
+
+pub async fn blocker_aggregate(state: &AppState, scope: &Scope) -> AppResult<BlockerAggregate> {
+    let week = scope.now - Duration::days(7);
+    let month = scope.now - Duration::days(30);
+    let newer =
+        |since: DateTime<Utc>| Expr::from(Func::sum(Expr::case(blocker::Column::CreatedAt.gt(since), 1).finally(0)));
+    // The holder: the responsible ministry once forwarded, else the raiser. COUNT(*) keeps the
+    // scan on the covering index.
+    let holder: Expr = Func::coalesce([
+        Expr::col(blocker::Column::ResponsibleMinistryId),
+        Expr::col(blocker::Column::RaisedByMinistryId),
+    ])
+    .into();
+    let rows: Vec<BlockerRow> = Blocker::find()
+        .select_only()
+        .column_as(holder.clone(), "holder")
+        .column(blocker::Column::Severity)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(newer(week), "week")
+        .column_as(newer(month), "month")
+        .column_as(blocker::Column::CreatedAt.min(), "oldest")
+        .filter(blocker::Column::Status.is_in(UNRESOLVED))
+        .group_by(holder)
+        .group_by(blocker::Column::Severity)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut agg = BlockerAggregate::default();
+    let (mut week_n, mut month_n) = (0u64, 0u64);
+    let mut oldest: Option<DateTime<Utc>> = None;
+    for (holder, severity, count, w, m, old) in rows {
+        let count = n(Some(count));
+        agg.counts.total += count;
+        *agg.counts.by_severity.entry(severity).or_default() += count;
+        *agg.by_holder.entry(holder).or_default() += count;
+        week_n += n(w);
+        month_n += n(m);
+        oldest = match (oldest, old) {
+            (Some(a), Some(b)) => Some(Ord::min(a, b)),
+            (a, b) => a.or(b),
+        };
+    }
+    agg.counts.under_7_days = week_n;
+    agg.counts.from_7_to_30_days = month_n - week_n;
+    agg.counts.over_30_days = agg.counts.total - month_n;
+    agg.counts.oldest_days = oldest.map(|o| (scope.now - o).num_days());
+    Ok(agg)
+}
+
+pub async fn blocker_counts(state: &AppState, scope: &Scope) -> AppResult<BlockerCounts> {
+    Ok(blocker_aggregate(state, scope).await?.counts)
+}
+
+/// How many expected reports are missing: active tasks minus those their lead reported on.
+pub fn missing_total(tasks: &TaskAggregate, reports: &ReportAggregate) -> u64 {
+    tasks
+        .by_lead
+        .iter()
+        .map(|(lead, (_, active))| active.saturating_sub(reports.by_ministry.get(lead).map_or(0, |r| r.2)))
+        .sum()
+}
+
+pub async fn missing_count(state: &AppState, scope: &Scope) -> AppResult<u64> {
+    Ok(missing_total(&task_aggregate(state, scope).await?, &report_aggregate(state, scope).await?))
+}
+
+pub async fn members(state: &AppState, scope: &Scope) -> AppResult<Vec<Uuid>> {
+    let members: Vec<Option<Uuid>> = Member::find()
+        .select_only()
+        .column(working_group_member::Column::MinistryId)
+        .filter(working_group_member::Column::WorkingGroupId.eq(scope.working_group_id))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(members.into_iter().flatten().collect())
+}
+
+/// A row per member ministry of the group and per lead ministry of its tasks.
+pub fn ministry_rows(
+    members: &[Uuid],
+    tasks: &TaskAggregate,
+    reports: &ReportAggregate,
+    blockers: &BlockerAggregate,
+) -> Vec<MinistryRow> {
+    let mut ids: BTreeSet<Uuid> = members.iter().copied().collect();
+    ids.extend(tasks.by_lead.keys().copied());
+    ids.into_iter()
+        .map(|m| {
+            let active = tasks.by_lead.get(&m).map_or(0, |(_, a)| *a);
+            let (submitted, late, as_lead) = reports.by_ministry.get(&m).copied().unwrap_or_default();
+            MinistryRow {
+                ministry_id: m,
+                expected: active,
+                submitted,
+                missing: active.saturating_sub(as_lead),
+                late,
+                open_blockers: blockers.by_holder.get(&m).copied().unwrap_or(0),
+            }
+        })
+        .collect()
 }
 
 /// Active tasks of the group whose lead ministry has not submitted this period's report.
@@ -153,11 +351,6 @@ pub async fn missing_reports(state: &AppState, scope: &Scope) -> AppResult<Vec<(
         .await?)
 }
 
-pub async fn missing_count(state: &AppState, scope: &Scope) -> AppResult<u64> {
-    use sea_orm::PaginatorTrait;
-    Ok(Task::find().filter(missing_condition(scope)).count(&state.db).await?)
-}
-
 pub async fn late_reports(state: &AppState, scope: &Scope) -> AppResult<Vec<monthly_report::Model>> {
     Ok(Report::find()
         .filter(submitted(scope))
@@ -177,132 +370,6 @@ pub async fn overdue_tasks(state: &AppState, scope: &Scope) -> AppResult<Vec<tas
         .await?)
 }
 
-pub async fn blocker_counts(state: &AppState, scope: &Scope) -> AppResult<BlockerCounts> {
-    let unresolved = blocker::Column::Status.is_in(UNRESOLVED);
-    let by_severity: Vec<(Severity, i64)> = Blocker::find()
-        .select_only()
-        .column(blocker::Column::Severity)
-        .column_as(blocker::Column::Id.count(), "n")
-        .filter(unresolved.clone())
-        .group_by(blocker::Column::Severity)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let week = scope.now - Duration::days(7);
-    let month = scope.now - Duration::days(30);
-    let newer =
-        |since: DateTime<Utc>| Expr::from(Func::sum(Expr::case(blocker::Column::CreatedAt.gt(since), 1).finally(0)));
-    let ages: Option<(Option<i64>, Option<i64>, Option<DateTime<Utc>>)> = Blocker::find()
-        .select_only()
-        .column_as(newer(week), "week")
-        .column_as(newer(month), "month")
-        .column_as(blocker::Column::CreatedAt.min(), "oldest")
-        .filter(unresolved)
-        .into_tuple()
-        .one(&state.db)
-        .await?;
-    let (week_n, month_n, oldest) = ages.unwrap_or_default();
-    let total: u64 = by_severity.iter().map(|(_, c)| n(Some(*c))).sum();
-    Ok(BlockerCounts {
-        total,
-        by_severity: by_severity.into_iter().map(|(s, c)| (s, n(Some(c)))).collect(),
-        under_7_days: n(week_n),
-        from_7_to_30_days: n(month_n) - n(week_n),
-        over_30_days: total - n(month_n),
-        oldest_days: oldest.map(|o| (scope.now - o).num_days()),
-    })
-}
-
-async fn grouped(state: &AppState, query: SelectStatement) -> AppResult<HashMap<Uuid, (i64, i64)>> {
-    use sea_orm::ConnectionTrait;
-    let rows = state.db.query_all(&query).await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let id: Uuid = row.try_get_by_index(0)?;
-        let a: i64 = row.try_get_by_index(1)?;
-        let b: Option<i64> = row.try_get_by_index(2).ok();
-        out.insert(id, (a, b.unwrap_or(0)));
-    }
-    Ok(out)
-}
-
-/// A row per member ministry of the group and per lead ministry of its tasks.
-pub async fn ministry_rows(state: &AppState, scope: &Scope) -> AppResult<Vec<MinistryRow>> {
-    let members: Vec<Option<Uuid>> = Member::find()
-        .select_only()
-        .column(working_group_member::Column::MinistryId)
-        .filter(working_group_member::Column::WorkingGroupId.eq(scope.working_group_id))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let one = Alias::new("n");
-    let expected = grouped(
-        state,
-        Query::select()
-            .column(task::Column::LeadMinistryId)
-            .expr_as(Expr::col(task::Column::Id).count(), one.clone())
-            .from(Task)
-            .and_where(task::Column::WorkingGroupId.eq(scope.working_group_id))
-            .and_where(task::Column::Status.eq(TaskStatus::Active.as_str()))
-            .group_by_col(task::Column::LeadMinistryId)
-            .to_owned(),
-    )
-    .await?;
-    let late = Func::sum(Expr::case(monthly_report::Column::Late.eq(true), 1).finally(0));
-    let reports = grouped(
-        state,
-        Query::select()
-            .column(monthly_report::Column::MinistryId)
-            .expr(Expr::col(monthly_report::Column::Id).count())
-            .expr(late)
-            .from(Report)
-            .cond_where(submitted(scope))
-            .group_by_col(monthly_report::Column::MinistryId)
-            .to_owned(),
-    )
-    .await?;
-    let missing = grouped(
-        state,
-        Query::select()
-            .column(task::Column::LeadMinistryId)
-            .expr(Expr::col(task::Column::Id).count())
-            .from(Task)
-            .cond_where(missing_condition(scope))
-            .group_by_col(task::Column::LeadMinistryId)
-            .to_owned(),
-    )
-    .await?;
-    let holder = Func::coalesce([
-        Expr::col(blocker::Column::ResponsibleMinistryId),
-        Expr::col(blocker::Column::RaisedByMinistryId),
-    ]);
-    let blockers = grouped(
-        state,
-        Query::select()
-            .expr(holder.clone())
-            .expr(Expr::col(blocker::Column::Id).count())
-            .from(Blocker)
-            .and_where(blocker::Column::Status.is_in(UNRESOLVED.map(|s| s.as_str())))
-            .add_group_by([holder.into()])
-            .to_owned(),
-    )
-    .await?;
-    let mut ids: BTreeSet<Uuid> = members.into_iter().flatten().collect();
-    ids.extend(expected.keys().copied());
-    let get = |map: &HashMap<Uuid, (i64, i64)>, id: &Uuid| map.get(id).copied().unwrap_or_default();
-    Ok(ids
-        .into_iter()
-        .map(|m| MinistryRow {
-            ministry_id: m,
-            expected: n(Some(get(&expected, &m).0)),
-            submitted: n(Some(get(&reports, &m).0)),
-            missing: n(Some(get(&missing, &m).0)),
-            late: n(Some(get(&reports, &m).1)),
-            open_blockers: n(Some(get(&blockers, &m).0)),
-        })
-        .collect())
-}
-
 /// The whole summary, for documents.
 pub struct MonthlySummary {
     pub window: PeriodWindow,
@@ -317,13 +384,15 @@ pub struct MonthlySummary {
 
 pub async fn monthly(state: &AppState, working_group_id: Uuid, period: &str) -> AppResult<MonthlySummary> {
     let s = scope(state, working_group_id, period).await?;
+    let (tasks, reports, blockers) =
+        (task_aggregate(state, &s).await?, report_aggregate(state, &s).await?, blocker_aggregate(state, &s).await?);
     Ok(MonthlySummary {
-        tasks: task_counts(state, &s).await?,
+        tasks: tasks.totals(),
         missing_reports: missing_reports(state, &s).await?,
         late_reports: late_reports(state, &s).await?,
         overdue_tasks: overdue_tasks(state, &s).await?,
-        blockers: blocker_counts(state, &s).await?,
-        ministries: ministry_rows(state, &s).await?,
+        ministries: ministry_rows(&members(state, &s).await?, &tasks, &reports, &blockers),
+        blockers: blockers.counts,
         as_of: s.today,
         window: s.window,
     })

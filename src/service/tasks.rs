@@ -4,7 +4,6 @@
 use super::audit::{self, snapshot, Change};
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{check_version, find, ministries, update_versioned, validate, Actor, AppState};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use crate::text;
@@ -383,7 +382,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: TaskInput) -> AppRes
     let title = input.title.clone().ok_or_else(|| AppError::bad_input("title", "is required"))?;
     let lead = input.lead_ministry_id.ok_or_else(|| AppError::bad_input("leadMinistryId", "is required"))?;
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let blank = task::Model {
         id: Uuid::new_v4(),
         code: random_code(),
@@ -427,17 +426,18 @@ pub async fn create(state: &AppState, actor: &Actor, input: TaskInput) -> AppRes
 
 /// A change of a task in progress: its transaction, the row as it was, and its audit view.
 struct Opened {
+    _writer: crate::db::WriteGuard,
     txn: DatabaseTransaction,
     before: task::Model,
     before_view: Option<serde_json::Value>,
 }
 
 async fn open_task(state: &AppState, id: Uuid, expected: i32) -> AppResult<Opened> {
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let before = find::<_, Task>(&txn, id, "task").await?;
     check_version(before.version, expected, "task")?;
     let before_view = audit_view(&txn, &before).await?;
-    Ok(Opened { txn, before, before_view })
+    Ok(Opened { _writer, txn, before, before_view })
 }
 
 /// Writes `next` under optimistic locking, with its audit event, and commits.
@@ -448,7 +448,7 @@ async fn finish_task(
     next: task::Model,
     operation: &str,
 ) -> AppResult<task::Model> {
-    let Opened { txn, before, before_view } = opened;
+    let Opened { _writer, txn, before, before_view } = opened;
     let now = state.clock.now();
     let expected = before.version;
     update_versioned(

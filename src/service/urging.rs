@@ -6,7 +6,6 @@ use super::events;
 use super::periods::{Period, PeriodWindow};
 use super::AppState;
 use crate::clock::VIETNAM;
-use crate::db::begin_write;
 use crate::error::AppResult;
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use entity::enums::{ReportStatus, TaskStatus};
@@ -70,7 +69,7 @@ pub async fn urge(state: &AppState, period: &str) -> AppResult<Vec<Pending>> {
     let mut urged = Vec::new();
     for mut p in list.into_iter().filter(|p| p.urged_at.is_none()) {
         let now = state.clock.now();
-        let txn = begin_write(&state.db).await?;
+        let (_writer, txn) = state.begin_write().await?;
         let already = urging::Entity::find_by_id((p.ministry_id, period.to_string())).one(&txn).await?;
         if already.is_some() {
             continue;

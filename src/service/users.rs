@@ -4,7 +4,6 @@ use super::audit::{self, snapshot, Change};
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{check_version, find, ministries, update_versioned, validate, Actor, AppState};
 use crate::auth::{service_token, Principal, PrincipalKind, Scope};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use chrono::{DateTime, Duration, Utc};
@@ -151,7 +150,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: UserInput) -> A
         validate::optional("displayName", input.display_name.as_deref(), validate::SHORT)?.unwrap_or(username.clone());
     check_password(&input.password)?;
     let hash = state.passwords.hash(input.password.clone()).await?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let ministry_id = match (&input.ministry_code, input.ministry_id) {
         (Some(code), _) => Some(ministries::require_code(&txn, "ministry", code).await?.id),
         (None, Some(id)) => Some(ministries::require_id(&txn, "ministryId", id).await?.id),
@@ -219,7 +218,7 @@ pub async fn update_user(
         }
         None => None,
     };
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let before = find::<_, User>(&txn, id, "user").await?;
     check_version(before.version, expected, "user")?;
     let ministry_id = match input.ministry_id {
@@ -308,7 +307,7 @@ pub async fn create_token(
             return Err(AppError::bad_input("expiresInDays", "must be between 1 and 3650"));
         }
     }
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let ministry_id = match (&input.ministry_code, input.ministry_id) {
         (Some(code), _) => Some(ministries::require_code(&txn, "ministry", code).await?.id),
         (None, Some(id)) => Some(ministries::require_id(&txn, "ministryId", id).await?.id),
@@ -357,7 +356,7 @@ pub async fn create_token(
 
 pub async fn revoke_token(state: &AppState, actor: &Actor, id: Uuid) -> AppResult<token_entity::Model> {
     actor.principal.require(Action::ManageUsers)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let before = find::<_, ServiceToken>(&txn, id, "service token").await?;
     if before.revoked_at.is_some() {
         return Err(AppError::InvalidTransition("the service token is already revoked".into()));

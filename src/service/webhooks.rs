@@ -6,7 +6,6 @@ use super::audit::{self, snapshot, Change};
 use super::events::EVENT_NAMES;
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{find, validate, Actor, AppState};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use chrono::Utc;
@@ -101,7 +100,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: WebhookInput) -> App
         return Err(AppError::bad_input("secret", "must be at least 16 characters"));
     }
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let model = webhook::ActiveModel {
         id: Set(Uuid::new_v4()),
         url: Set(url.to_string()),
@@ -130,7 +129,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: WebhookInput) -> App
 pub async fn deactivate(state: &AppState, actor: &Actor, id: Uuid) -> AppResult<webhook::Model> {
     actor.principal.require(Action::ManageWebhooks)?;
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let before = find::<_, Webhook>(&txn, id, "webhook").await?;
     let after = webhook::ActiveModel {
         id: Set(id),

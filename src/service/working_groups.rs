@@ -2,7 +2,6 @@
 
 use super::audit::{self, snapshot, Change};
 use super::{find, ministries, validate, Actor, AppState};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
 use entity::enums::MemberRole;
@@ -28,7 +27,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: WorkingGroupInput) -
     let name_vi = validate::required("nameVi", &input.name_vi, 500)?;
     let name_en = validate::required("nameEn", &input.name_en, 500)?;
     let description = validate::optional("description", input.description.as_deref(), validate::LONG)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     if let Some(id) = input.directive_id {
         find::<_, entity::directive::Entity>(&txn, id, "directive").await?;
     }
@@ -73,7 +72,7 @@ pub async fn add_member(state: &AppState, actor: &Actor, input: MemberInput) -> 
     actor.principal.require(Action::ManageReference)?;
     let title = validate::required("title", &input.title, validate::SHORT)?;
     let person_name = validate::optional("personName", input.person_name.as_deref(), 200)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let group = find::<_, WorkingGroup>(&txn, input.working_group_id, "working group").await?;
     if let Some(id) = input.ministry_id {
         ministries::require_id(&txn, "ministryId", id).await?;
@@ -112,7 +111,7 @@ pub async fn add_member(state: &AppState, actor: &Actor, input: MemberInput) -> 
 
 pub async fn remove_member(state: &AppState, actor: &Actor, member_id: Uuid) -> AppResult<working_group::Model> {
     actor.principal.require(Action::ManageReference)?;
-    let txn = begin_write(&state.db).await?;
+    let (_writer, txn) = state.begin_write().await?;
     let member = find::<_, Member>(&txn, member_id, "working group member").await?;
     let group = find::<_, WorkingGroup>(&txn, member.working_group_id, "working group").await?;
     let before = snapshot(&member);

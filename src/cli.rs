@@ -34,71 +34,71 @@ pub enum Command {
     /// Load the reference data of the source documents (idempotent).
     Seed {
         /// Also create one demo user per role and print their passwords.
-        #[arg(long)]
+        #[arg(long, env = "SEED_DEMO")]
         demo: bool,
     },
     /// Write the GraphQL schema (SDL).
     ExportSchema {
         /// Write to this file instead of standard output.
-        #[arg(long)]
+        #[arg(long, env = "SCHEMA_OUT")]
         out: Option<PathBuf>,
     },
     /// Create a user; the password is read from standard input.
     CreateUser {
-        #[arg(long)]
+        #[arg(long, env = "USER_NAME")]
         username: String,
         /// ADMIN, SECRETARIAT, CHAIR, MINISTRY_OFFICER or OBSERVER.
-        #[arg(long)]
+        #[arg(long, env = "USER_ROLE")]
         role: String,
         /// Ministry code, e.g. MOST; required for MINISTRY_OFFICER.
-        #[arg(long)]
+        #[arg(long, env = "USER_MINISTRY")]
         ministry: Option<String>,
-        #[arg(long)]
+        #[arg(long, env = "USER_DISPLAY_NAME")]
         display_name: Option<String>,
         /// Read the password from standard input.
-        #[arg(long, required = true)]
+        #[arg(long, required = true, env = "PASSWORD_STDIN")]
         password_stdin: bool,
     },
     /// Write the monthly summary of a working group as a Markdown document in Vietnamese.
     Report {
         /// The reporting period, YYYY-MM.
-        #[arg(long)]
+        #[arg(long, env = "REPORT_PERIOD")]
         period: String,
         /// The working group's id; the first one when omitted.
-        #[arg(long)]
+        #[arg(long, env = "REPORT_WORKING_GROUP")]
         working_group: Option<uuid::Uuid>,
         /// Write to this file instead of standard output.
-        #[arg(long)]
+        #[arg(long, env = "REPORT_OUT")]
         out: Option<PathBuf>,
     },
     /// Fill the database with a generated national-scale dataset, for benchmarks (not for production).
     Generate {
         /// 1 is 100 agencies, 5,000 tasks, 300,000 reports and 50,000 blockers.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, env = "GENERATE_SCALE", default_value_t = 1.0)]
         scale: f64,
         /// Same seed, same data.
-        #[arg(long, default_value_t = 2026)]
+        #[arg(long, env = "GENERATE_SEED", default_value_t = 2026)]
         seed: u64,
     },
     /// Urge (đôn đốc) every ministry with missing reports for a period: one `report.missing`
     /// event each, through webhooks and subscriptions, once per ministry and period.
     Urge {
         /// The reporting period, YYYY-MM.
-        #[arg(long)]
+        #[arg(long, env = "URGE_PERIOD")]
         period: String,
     },
     /// Create a service token for a script and print it once.
     CreateServiceToken {
-        #[arg(long)]
+        #[arg(long, env = "TOKEN_NAME")]
         name: String,
         /// read, blockers:read, tasks:read, reports:read, reports:write, blockers:write.
-        #[arg(long = "scope", required = true, num_args = 1..)]
+        #[arg(long = "scope", env = "TOKEN_SCOPES", value_delimiter = ',', required = true, num_args = 1..)]
         scopes: Vec<String>,
         /// Ministry code; required for reports:write and blockers:write.
-        #[arg(long)]
+        #[arg(long, env = "TOKEN_MINISTRY")]
         ministry: Option<String>,
         /// Days until it expires; never when omitted.
-        #[arg(long)]
+        #[arg(long, env = "TOKEN_EXPIRES_IN_DAYS")]
         expires_in: Option<i64>,
     },
 }

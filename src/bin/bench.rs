@@ -794,10 +794,14 @@ async fn load_test(args: &Args) -> anyhow::Result<()> {
         url: format!("{}/graphql", server.base),
     });
     let g = &prepared.generated;
-    let mut officers = Vec::new();
-    for (i, (username, ministry)) in g.officers.iter().enumerate().take(args.clients) {
-        officers.push((login(&client, username).await?, *ministry, i));
+    // Clients share the officers (two per agency) when there are more clients than officers.
+    let mut signed_in = Vec::new();
+    for (username, ministry) in &g.officers {
+        signed_in.push((login(&client, username).await?, *ministry));
     }
+    let officers: Vec<(String, Uuid, usize)> = (0..args.clients)
+        .map(|i| (signed_in[i % signed_in.len()].0.clone(), signed_in[i % signed_in.len()].1, i))
+        .collect();
     let pairs: Arc<HashMap<Uuid, Vec<Uuid>>> =
         Arc::new(g.report_pairs.iter().fold(HashMap::new(), |mut m, (t, min)| {
             m.entry(*min).or_insert_with(Vec::new).push(*t);

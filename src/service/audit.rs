@@ -19,6 +19,13 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> Change<'a> {
+    /// A new object: nothing before, its snapshot after.
+    pub fn created<T: Serialize>(operation: &'a str, object_type: &'a str, id: Uuid, model: &T) -> Self {
+        Self { operation, object_type, object_id: Some(id), before: None, after: snapshot(model) }
+    }
+}
+
 /// A JSON snapshot of a model for an audit event.
 pub fn snapshot<T: Serialize>(model: &T) -> Option<serde_json::Value> {
     serde_json::to_value(model).ok()

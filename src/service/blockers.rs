@@ -300,19 +300,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
     if let Some(claim) = &claim {
         idempotency::remember(&txn, claim, model.id, now).await?;
     }
-    audit::record(
-        &txn,
-        actor,
-        now,
-        Change {
-            operation: "raiseBlocker",
-            object_type: "Blocker",
-            object_id: Some(model.id),
-            before: None,
-            after: snapshot(&model),
-        },
-    )
-    .await?;
+    audit::record(&txn, actor, now, Change::created("raiseBlocker", "Blocker", model.id, &model)).await?;
     txn.commit().await?;
     state.events.poke();
     Ok(model)

@@ -1,6 +1,6 @@
 //! Directives: the documents tasks come from (Thông báo, Quyết định, Công văn).
 
-use super::audit::{self, snapshot, Change};
+use super::audit::{self, Change};
 use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{validate, Actor, AppState};
 use crate::error::{AppError, AppResult};
@@ -67,13 +67,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: DirectiveInput) -> A
         return Err(AppError::Conflict(format!("directive `{}` already exists", input.number.trim())));
     }
     let model = active.insert(&txn).await?;
-    let change = Change {
-        operation: "createDirective",
-        object_type: "Directive",
-        object_id: Some(model.id),
-        before: None,
-        after: snapshot(&model),
-    };
+    let change = Change::created("createDirective", "Directive", model.id, &model);
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)

@@ -88,13 +88,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: MinistryInput) -> Ap
     }
     .insert(&txn)
     .await?;
-    let change = Change {
-        operation: "createMinistry",
-        object_type: "Ministry",
-        object_id: Some(model.id),
-        before: None,
-        after: snapshot(&model),
-    };
+    let change = Change::created("createMinistry", "Ministry", model.id, &model);
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)

@@ -177,19 +177,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, input: UserInput) -> A
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        actor,
-        now,
-        Change {
-            operation: "createUser",
-            object_type: "User",
-            object_id: Some(model.id),
-            before: None,
-            after: snapshot(&model),
-        },
-    )
-    .await?;
+    audit::record(&txn, actor, now, Change::created("createUser", "User", model.id, &model)).await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -337,19 +325,7 @@ pub async fn create_token(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        actor,
-        now,
-        Change {
-            operation: "createServiceToken",
-            object_type: "ServiceToken",
-            object_id: Some(model.id),
-            before: None,
-            after: snapshot(&model),
-        },
-    )
-    .await?;
+    audit::record(&txn, actor, now, Change::created("createServiceToken", "ServiceToken", model.id, &model)).await?;
     txn.commit().await?;
     Ok((token, model))
 }

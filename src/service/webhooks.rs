@@ -114,13 +114,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: WebhookInput) -> App
     }
     .insert(&txn)
     .await?;
-    let change = Change {
-        operation: "createWebhook",
-        object_type: "Webhook",
-        object_id: Some(model.id),
-        before: None,
-        after: snapshot(&model),
-    };
+    let change = Change::created("createWebhook", "Webhook", model.id, &model);
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)

@@ -48,13 +48,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: WorkingGroupInput) -
     }
     .insert(&txn)
     .await?;
-    let change = Change {
-        operation: "createWorkingGroup",
-        object_type: "WorkingGroup",
-        object_id: Some(model.id),
-        before: None,
-        after: snapshot(&model),
-    };
+    let change = Change::created("createWorkingGroup", "WorkingGroup", model.id, &model);
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(model)
@@ -97,13 +91,7 @@ pub async fn add_member(state: &AppState, actor: &Actor, input: MemberInput) -> 
     }
     .insert(&txn)
     .await?;
-    let change = Change {
-        operation: "addWorkingGroupMember",
-        object_type: "WorkingGroup",
-        object_id: Some(group.id),
-        before: None,
-        after: snapshot(&member),
-    };
+    let change = Change::created("addWorkingGroupMember", "WorkingGroup", group.id, &member);
     audit::record(&txn, actor, now, change).await?;
     txn.commit().await?;
     Ok(group)

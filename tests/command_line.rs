@@ -111,6 +111,12 @@ async fn seed_demo_export_schema_and_the_vietnamese_report() {
     let (ok, sdl, _) = coordination(&app, &["export-schema"], None);
     assert!(ok);
     assert_eq!(sdl, coordination::graphql::sdl());
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let (ok, _, err) = coordination(&app, &["export-schema", "--out", out.path().to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read_to_string(out.path()).unwrap(), sdl);
+    let (ok, _, err) = coordination(&app, &["migrate"], None);
+    assert!(ok && err.contains("migrations applied"), "migrating an up-to-date database is a no-op: {err}");
 
     let (ok, md, err) = coordination(&app, &["report", "--period", "2026-05"], None);
     assert!(ok, "{err}");

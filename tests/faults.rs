@@ -226,6 +226,13 @@ async fn sigterm_finishes_requests_in_flight_then_exits_zero() {
         }
     }
     let password = password.expect("the first admin's password is printed");
+    // With no settings: a SQLite file in the working directory, and a generated secret beside it
+    // that only the owner can read.
+    assert!(dir.path().join("coordination.db").exists());
+    let secret = dir.path().join("coordination.db.jwt-secret");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&secret).unwrap().trim().len() >= 32);
     let base = format!("http://127.0.0.1:{port}/graphql");
     let client = reqwest::Client::new();
     let ready = Instant::now();

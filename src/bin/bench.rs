@@ -631,15 +631,6 @@ async fn scenario_burst(
         .capture(&tok0, SUBMIT, json!({ "i": submission(t0, &current.to_string(), 0), "k": "bench-template-key" }))
         .await
         .context("the template submission")?;
-    if std::env::var_os("BENCH_SHOW_TEMPLATE").is_some() {
-        for c in &template {
-            eprintln!(
-                "    {} {:?}",
-                c.sql.chars().take(120).collect::<String>(),
-                c.values.iter().map(|v| v["t"].as_str().unwrap_or("")).collect::<Vec<_>>()
-            );
-        }
-    }
     let n = args.burst.min(pairs.len() - 1);
     let work: Vec<(Uuid, Uuid)> = pairs[1..=n].to_vec();
     let run = |period: Period, rate: Option<f64>| {

@@ -6,7 +6,7 @@
 
 use super::audit::{self, snapshot, Change};
 use super::idempotency::{self, Claim};
-use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
+use super::page::{date_key, paginate, undated, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{check_version, find, ministries, update_versioned, validate, Actor, AppState};
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
@@ -97,10 +97,6 @@ pub fn filtered(filter: &BlockerFilter, today: NaiveDate) -> Select<Blocker> {
     select
 }
 
-fn no_due_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
-}
-
 pub async fn list(
     state: &AppState,
     filter: &BlockerFilter,
@@ -108,7 +104,6 @@ pub async fn list(
     descending: bool,
     args: &PageArgs,
 ) -> AppResult<Page<blocker::Model>> {
-    use sea_orm::sea_query::{Expr, Func, SimpleExpr};
     let select = filtered(filter, state.clock.today());
     let (key, read): (SortKey, fn(&blocker::Model) -> KeyValue) = match order {
         BlockerOrderField::CreatedAt => {
@@ -118,8 +113,7 @@ pub async fn list(
             (SortKey::new(Column::UpdatedAt.into_expr(), KeyKind::Time, descending), |m| KeyValue::Time(m.updated_at))
         }
         BlockerOrderField::DueDate => {
-            let due: SimpleExpr = Func::coalesce([Expr::col(Column::DueDate), Expr::val(no_due_date())]).into();
-            (SortKey::new(due, KeyKind::Date, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(no_due_date)))
+            (date_key(Column::DueDate, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(undated)))
         }
     };
     paginate(&state.db, select, Column::Id, key, args, |m| (read(m), m.id)).await

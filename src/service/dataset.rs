@@ -56,7 +56,6 @@ pub struct Generated {
     /// Officer user names, two per ministry, in ministry order.
     pub officers: Vec<(String, Uuid)>,
     pub working_group: Uuid,
-    pub rows: usize,
 }
 
 /// An id drawn from the seeded generator, so two runs produce the same rows.
@@ -425,7 +424,6 @@ pub async fn generate(state: &AppState, plan: Plan) -> AppResult<Generated> {
     };
     state.db.execute_unprepared(analyze).await?;
     progress("statistics", 0, started);
-    out.rows = out.ministries.len() + out.tasks.len() + total_reports * 3 + made * 5;
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
     Ok(out)
 }

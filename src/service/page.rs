@@ -76,6 +76,16 @@ impl SortKey {
     }
 }
 
+/// Sorts a nullable date column with undated rows last (as if due on 9999-12-31).
+pub fn date_key<C: ColumnTrait>(col: C, descending: bool) -> SortKey {
+    SortKey::new(sea_orm::sea_query::Func::coalesce([Expr::col(col), Expr::val(undated())]), KeyKind::Date, descending)
+}
+
+/// The date an undated row sorts as.
+pub fn undated() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
 /// A value of a sort key, as kept in a cursor.
 pub enum KeyValue {
     Text(String),

@@ -155,10 +155,6 @@ pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAg
     Ok(TaskAggregate { by_lead })
 }
 
-pub async fn task_counts(state: &AppState, scope: &Scope) -> AppResult<TaskCounts> {
-    Ok(task_aggregate(state, scope).await?.totals())
-}
-
 /// Submitted reports of the period per ministry: (submitted, late, on active tasks it leads).
 #[derive(Clone, Debug, Default)]
 pub struct ReportAggregate {
@@ -270,10 +266,6 @@ pub async fn blocker_aggregate(state: &AppState, scope: &Scope) -> AppResult<Blo
     Ok(agg)
 }
 
-pub async fn blocker_counts(state: &AppState, scope: &Scope) -> AppResult<BlockerCounts> {
-    Ok(blocker_aggregate(state, scope).await?.counts)
-}
-
 /// How many expected reports are missing: active tasks minus those their lead reported on.
 pub fn missing_total(tasks: &TaskAggregate, reports: &ReportAggregate) -> u64 {
     tasks
@@ -281,10 +273,6 @@ pub fn missing_total(tasks: &TaskAggregate, reports: &ReportAggregate) -> u64 {
         .iter()
         .map(|(lead, (_, active))| active.saturating_sub(reports.by_ministry.get(lead).map_or(0, |r| r.2)))
         .sum()
-}
-
-pub async fn missing_count(state: &AppState, scope: &Scope) -> AppResult<u64> {
-    Ok(missing_total(&task_aggregate(state, scope).await?, &report_aggregate(state, scope).await?))
 }
 
 pub async fn members(state: &AppState, scope: &Scope) -> AppResult<Vec<Uuid>> {

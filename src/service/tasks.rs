@@ -2,7 +2,7 @@
 //! A task is issued only when it is "7 clear" (7 rõ); timeliness is derived in Vietnam's time zone.
 
 use super::audit::{self, snapshot, Change};
-use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
+use super::page::{date_key, paginate, undated, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{check_version, find, ministries, update_versioned, validate, Actor, AppState};
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate};
 use entity::enums::TaskStatus;
 use entity::task::{self, Column, Entity as Task};
 use entity::task_cooperator::{self, Entity as Cooperator};
-use sea_orm::sea_query::{Expr, Func, Query, SimpleExpr};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select,
     Set,
@@ -197,11 +197,6 @@ pub fn filtered(filter: &TaskFilter, today: NaiveDate) -> Select<Task> {
     select
 }
 
-/// Tasks with no due date sort as if due on this day.
-fn no_due_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
-}
-
 pub async fn list(
     state: &AppState,
     filter: &TaskFilter,
@@ -210,10 +205,9 @@ pub async fn list(
     args: &PageArgs,
 ) -> AppResult<Page<task::Model>> {
     let select = filtered(filter, state.clock.today());
-    let due: SimpleExpr = Func::coalesce([Expr::col(Column::DueDate), Expr::val(no_due_date())]).into();
     let (key, read): (SortKey, fn(&task::Model) -> KeyValue) = match order {
         TaskOrderField::DueDate => {
-            (SortKey::new(due, KeyKind::Date, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(no_due_date)))
+            (date_key(Column::DueDate, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(undated)))
         }
         TaskOrderField::Code => {
             (SortKey::new(Column::Code.into_expr(), KeyKind::Text, descending), |m| KeyValue::Text(m.code.clone()))

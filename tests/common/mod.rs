@@ -197,15 +197,6 @@ impl TestApp {
         let count = res.headers()["x-sql-statements"].to_str().expect("header").parse().expect("count");
         (res.json().await.expect("json"), count)
     }
-
-    /// The number of SQL statements the server has run so far.
-    pub async fn statements(&self) -> u64 {
-        let text = self.client.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-        text.lines()
-            .find_map(|l| l.strip_prefix("coordination_db_statements_total "))
-            .and_then(|n| n.trim().parse().ok())
-            .expect("statement counter")
-    }
 }
 
 fn with_database(url: &str, name: &str) -> String {

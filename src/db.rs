@@ -9,6 +9,7 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +41,17 @@ tokio::task_local! {
 
 /// Connects, with SQLite tuned for a server and every statement counted.
 pub async fn connect(settings: &DatabaseSettings, metrics: Arc<Metrics>) -> Result<DatabaseConnection, DbErr> {
+    connect_pool(settings, metrics, settings.database_max_connections, true).await
+}
+
+/// A pool of `max_connections`. Without `auto_checkpoint`, a SQLite connection's commits never
+/// copy the write-ahead log back into the database file; `checkpoints` does it in the background.
+async fn connect_pool(
+    settings: &DatabaseSettings,
+    metrics: Arc<Metrics>,
+    max_connections: u32,
+    auto_checkpoint: bool,
+) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = settings.sqlite_path() {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
@@ -47,16 +59,17 @@ pub async fn connect(settings: &DatabaseSettings, metrics: Arc<Metrics>) -> Resu
     }
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
-        .max_connections(settings.database_max_connections)
+        .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(settings.database_acquire_timeout))
         .connect_timeout(Duration::from_secs(settings.database_acquire_timeout))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                .pragma("wal_autocheckpoint", if auto_checkpoint { "1000" } else { "0" })
         });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |info| {
@@ -91,24 +104,102 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// Serialises this process's writers to SQLite, which takes one writer at a time anyway: queued
 /// in order on an async lock instead of retrying in SQLite's busy handler, which sleeps up to
 /// 100 ms between tries. PostgreSQL writers run in parallel.
+///
+/// On SQLite, write transactions also have a connection of their own. In WAL mode a connection
+/// drops its page cache whenever another connection has written since its last transaction, so
+/// with writes arriving all the time a pooled connection starts every transaction cold; the one
+/// writing connection keeps its cache, because nobody else writes. And mutations run on a thread
+/// of their own (`run`): every writer waits for the one holding the lock, so each step of the
+/// holder's transaction must resume at once, not wait its turn behind hundreds of requests.
 #[derive(Default)]
-pub struct Writers(Option<Arc<tokio::sync::Mutex<()>>>);
+pub struct Writers(Option<SqliteWriter>);
+
+struct SqliteWriter {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    connection: DatabaseConnection,
+    thread: tokio::runtime::Handle,
+    /// Dropping it ends the writer thread.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
 
 /// Held for the length of a write transaction (on SQLite).
 pub struct WriteGuard(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>>);
 
 impl Writers {
-    pub fn for_connection(db: &DatabaseConnection) -> Self {
-        match db.get_database_backend() {
-            sea_orm::DbBackend::Sqlite => Self(Some(Arc::new(tokio::sync::Mutex::new(())))),
+    /// The writers of the database `pool` is connected to: on SQLite, with a connection of their own.
+    pub async fn open(
+        settings: &DatabaseSettings,
+        metrics: Arc<Metrics>,
+        pool: &DatabaseConnection,
+    ) -> Result<Self, DbErr> {
+        Ok(match pool.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => {
+                Self(Some(SqliteWriter::start(connect_pool(settings, metrics, 1, false).await?)))
+            }
             _ => Self(None),
-        }
+        })
+    }
+
+    /// Starts a write transaction: on SQLite on the writers' connection, on PostgreSQL from `pool`.
+    pub async fn begin(&self, pool: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+        begin_write(self.0.as_ref().map_or(pool, |w| &w.connection)).await
     }
 
     pub async fn acquire(&self) -> WriteGuard {
         match &self.0 {
-            Some(lock) => WriteGuard(Some(lock.clone().lock_owned().await)),
+            Some(w) => WriteGuard(Some(w.lock.clone().lock_owned().await)),
             None => WriteGuard(None),
+        }
+    }
+
+    /// Runs a mutation: on SQLite on the writer thread, counting its statements for the request
+    /// that asked; on PostgreSQL where it is.
+    pub async fn run<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> T {
+        let Some(w) = &self.0 else { return work.await };
+        let stats: StatementCounter = STATEMENTS.try_with(Arc::clone).unwrap_or_default();
+        match w.thread.spawn(STATEMENTS.scope(stats, work)).await {
+            Ok(value) => value,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => panic!("the SQLite writer thread stopped while the server was running"),
+        }
+    }
+}
+
+impl SqliteWriter {
+    fn start(connection: DatabaseConnection) -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("sqlite-writer")
+            .build()
+            .expect("cannot start the SQLite writer's runtime");
+        let thread = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                runtime.block_on(async {
+                    let _ = stopped.await;
+                });
+                runtime.shutdown_background();
+            })
+            .expect("cannot start the SQLite writer thread");
+        Self { lock: Arc::new(tokio::sync::Mutex::new(())), connection, thread, _stop: stop }
+    }
+}
+
+/// Copies SQLite's write-ahead log back into the database file every `every`, off the write
+/// path. The writers' connection does not checkpoint when it commits: a commit that did would
+/// hold up every queued writer while it copied pages and synced the file.
+pub async fn checkpoints(db: DatabaseConnection, every: Duration) {
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return;
+    }
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+            tracing::warn!(error = %e, "the write-ahead log could not be copied into the database file; will retry");
         }
     }
 }

@@ -26,7 +26,9 @@ pub async fn state(db: &DatabaseSettings, server: &ServerSettings, clock: Clock)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(&db.database_url)))?;
     crate::db::migrate(&conn).await.context("cannot apply the database migrations")?;
-    let writers = crate::db::Writers::for_connection(&conn);
+    let writers = crate::db::Writers::open(db, metrics.clone(), &conn)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact(&db.database_url)))?;
     Ok(Arc::new(AppState {
         writers,
         db: conn,
@@ -140,6 +142,7 @@ fn spawn_background(state: &Arc<AppState>) -> anyhow::Result<()> {
     tokio::spawn(events::run_dispatcher(state.clone()));
     tokio::spawn(events::run_listener(state.clone()));
     tokio::spawn(webhooks::run_deliveries(state.clone()));
+    tokio::spawn(crate::db::checkpoints(state.db.clone(), Duration::from_millis(200)));
     if let Some(at) = &state.event_settings.urge_daily_at {
         let time = urging::parse_time_of_day(at).with_context(|| format!("URGE_DAILY_AT must be HH:MM, got `{at}`"))?;
         tokio::spawn(urging::run_daily(state.clone(), time));

@@ -293,3 +293,59 @@ async fn raisers_comment_and_withdraw_and_the_audit_can_be_filtered() {
         app.finish().await;
     }
 }
+
+/// The ids of the blockers listed with `status` (every page).
+async fn listed(session: &Session<'_>, status: &[&str]) -> Vec<String> {
+    let q = "query($s: [BlockerStatus!]) { blockers(first: 500, filter: { status: $s }) { nodes { id } } }";
+    let d = session.data(q, json!({ "s": status })).await;
+    d["blockers"]["nodes"].as_array().unwrap().iter().map(|n| s(&n["id"])).collect()
+}
+
+#[tokio::test]
+async fn lists_of_unresolved_blockers_follow_every_transition() {
+    const UNRESOLVED: [&str; 4] = ["OPEN", "FORWARDED", "IN_PROGRESS", "ESCALATED"];
+    for app in apps().await {
+        let moit = app.officer_of("MOIT").await;
+        let mof = app.officer_of("MOF").await;
+        let sec = app.secretariat().await;
+        let wg = working_group_id(&sec).await;
+        let open_total = |d: &Value| d["monthlySummary"]["openBlockers"]["total"].as_i64().unwrap();
+        let summary =
+            "query($wg: ID!) { monthlySummary(workingGroupId: $wg, period: \"2026-05\") { openBlockers { total } } }";
+        let before = open_total(&sec.data(summary, json!({ "wg": wg })).await);
+        let raise = |title: &str| json!({ "i": { "title": title, "description": "Chưa có hướng dẫn.", "severity": "MEDIUM", "category": "INSTITUTIONS_AND_LAW" } });
+        let a = s(&moit.data(RAISE, raise("Vướng mắc A")).await["raiseBlocker"]["id"]);
+        let b = s(&moit.data(RAISE, raise("Vướng mắc B")).await["raiseBlocker"]["id"]);
+        assert_eq!(open_total(&sec.data(summary, json!({ "wg": wg })).await), before + 2, "[{}]", app.backend);
+        for status in [&UNRESOLVED[..], &["OPEN"]] {
+            let ids = listed(&sec, status).await;
+            assert!(ids.contains(&a) && ids.contains(&b), "[{}] {status:?}", app.backend);
+        }
+
+        let mof_id = ministry_id(&sec, "MOF").await;
+        sec.data(
+            FORWARD,
+            json!({ "id": a, "v": 1, "i": { "responsibleMinistryId": mof_id, "dueDate": "2030-06-05" } }),
+        )
+        .await;
+        assert!(listed(&sec, &UNRESOLVED).await.contains(&a));
+        assert!(listed(&sec, &["FORWARDED"]).await.contains(&a));
+        assert!(!listed(&sec, &["OPEN"]).await.contains(&a), "[{}] forwarded is no longer open", app.backend);
+        mof.data(ACK, json!({ "id": a, "v": 2 })).await;
+        assert!(listed(&sec, &["IN_PROGRESS", "ESCALATED"]).await.contains(&a));
+        mof.data(RESOLVE, json!({ "id": a, "v": 3, "i": { "resolution": "Đã ban hành hướng dẫn." } })).await;
+        moit.data(WITHDRAW, json!({ "id": b, "v": 1 })).await;
+
+        let unresolved = listed(&sec, &UNRESOLVED).await;
+        assert!(!unresolved.contains(&a) && !unresolved.contains(&b), "[{}] {unresolved:?}", app.backend);
+        assert!(listed(&sec, &["RESOLVED"]).await.contains(&a));
+        let mixed = listed(&sec, &["RESOLVED", "OPEN", "WITHDRAWN"]).await;
+        assert!(
+            mixed.contains(&a) && mixed.contains(&b),
+            "[{}] a list of resolved and unresolved statuses",
+            app.backend
+        );
+        assert_eq!(open_total(&sec.data(summary, json!({ "wg": wg })).await), before, "[{}]", app.backend);
+        app.finish().await;
+    }
+}

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20260401_000001_initial;
 mod m20260601_000002_events;
 mod m20260701_000003_summary_indexes;
+mod m20261101_000004_unresolved_blockers;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260401_000001_initial::Migration),
             Box::new(m20260601_000002_events::Migration),
             Box::new(m20260701_000003_summary_indexes::Migration),
+            Box::new(m20261101_000004_unresolved_blockers::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ use chrono::Utc;
 use clap::Parser;
 use coordination::clock::Clock;
 use coordination::config::{DatabaseSettings, ServerSettings};
+use coordination::db::Writers;
 use coordination::service::dataset::{self, Generated, Plan};
 use coordination::service::periods::Period;
 use coordination::service::seed;
@@ -240,7 +241,7 @@ async fn start_server(database_url: &str, extra: &[(&str, &str)]) -> anyhow::Res
         .env("LOGIN_LIMIT_PER_USER", "0")
         .env("PASSWORD_CONCURRENCY", "2")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(if std::env::var_os("BENCH_SERVER_STDERR").is_some() { Stdio::inherit() } else { Stdio::null() });
     for (k, v) in extra {
         cmd.env(k, v);
     }
@@ -311,7 +312,7 @@ fn is_write(sql: &str) -> bool {
 }
 
 /// Runs one captured set: reads as they are; a set with writes inside one write transaction.
-async fn replay(db: &DatabaseConnection, writers: &coordination::db::Writers, set: &Set) -> Result<(), sea_orm::DbErr> {
+async fn replay(db: &DatabaseConnection, writers: &Writers, set: &Set) -> Result<(), sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let stmt = |c: &Captured| {
         Statement::from_sql_and_values(backend, c.sql.clone(), coordination::sqlcapture::decode_values(&c.values))
@@ -319,7 +320,7 @@ async fn replay(db: &DatabaseConnection, writers: &coordination::db::Writers, se
     if set.iter().any(|c| is_write(&c.sql)) {
         // One writer at a time on SQLite, queued as the server queues them.
         let _turn = writers.acquire().await;
-        let txn = coordination::db::begin_write(db).await?;
+        let txn = writers.begin(db).await?;
         for c in set {
             if is_write(&c.sql) {
                 txn.execute_raw(stmt(c)).await?;
@@ -338,9 +339,15 @@ async fn replay(db: &DatabaseConnection, writers: &coordination::db::Writers, se
 
 /// The floor: the same statements straight against the database, same concurrency. With
 /// `once`, each set runs exactly once (writes); otherwise sets cycle until `duration`.
-async fn floor(db: &DatabaseConnection, sets: Arc<Vec<Set>>, clients: usize, duration: Duration, once: bool) -> Stats {
+async fn floor(
+    db: &DatabaseConnection,
+    writers: Arc<Writers>,
+    sets: Arc<Vec<Set>>,
+    clients: usize,
+    duration: Duration,
+    once: bool,
+) -> Stats {
     let next = Arc::new(AtomicUsize::new(0));
-    let writers = Arc::new(coordination::db::Writers::for_connection(db));
     let started = Instant::now();
     let mut handles = Vec::new();
     for _ in 0..clients {
@@ -491,7 +498,7 @@ async fn scenario_point(
         }
     })
     .await;
-    let fl = floor(db, Arc::new(sets), args.clients, Duration::from_secs(args.seconds), false).await;
+    let fl = floor(db, Arc::default(), Arc::new(sets), args.clients, Duration::from_secs(args.seconds), false).await;
     Ok(Row { scenario: "point".into(), stats, floor: Some(fl) })
 }
 
@@ -533,7 +540,7 @@ async fn scenario_pull(args: &Args, client: &Arc<Client>, token: &str, db: &Data
         async move { full_pull(&c, &t, false, &mut Vec::new()).await.unwrap_or_default() }
     })
     .await;
-    let fl = floor(db, Arc::new(sets), clients, Duration::from_secs(args.seconds), false).await;
+    let fl = floor(db, Arc::default(), Arc::new(sets), clients, Duration::from_secs(args.seconds), false).await;
     Ok(Row { scenario: format!("blocker pull ({clients} scripts, per page)"), stats, floor: Some(fl) })
 }
 
@@ -558,7 +565,7 @@ async fn scenario_dashboard(
         async move { vec![c.call(&t, DASHBOARD, v, false).await] }
     })
     .await;
-    let fl = floor(db, Arc::new(vec![set]), clients, Duration::from_secs(args.seconds), false).await;
+    let fl = floor(db, Arc::default(), Arc::new(vec![set]), clients, Duration::from_secs(args.seconds), false).await;
     Ok(Row { scenario: format!("dashboard ({clients} screens)"), stats, floor: Some(fl) })
 }
 
@@ -698,7 +705,12 @@ async fn scenario_burst(
         })
         .collect();
     let floor_db = connect(&prepared.floor_url, 16).await?;
-    let fl = floor(&floor_db, Arc::new(sets), args.burst_clients, Duration::ZERO, true).await;
+    // Writers as the server has them: on SQLite, one queue and a connection of their own.
+    let writers =
+        Writers::open(&DatabaseSettings::new(&prepared.floor_url), Arc::new(Default::default()), &floor_db).await?;
+    let checkpoints = tokio::spawn(coordination::db::checkpoints(floor_db.clone(), Duration::from_millis(200)));
+    let fl = floor(&floor_db, Arc::new(writers), Arc::new(sets), args.burst_clients, Duration::ZERO, true).await;
+    checkpoints.abort();
     floor_db.close().await?;
     Ok(Burst {
         peak: Row {
@@ -744,7 +756,26 @@ fn print_table(title: &str, rows: &mut [Row]) {
     }
 }
 
-async fn run_scale(args: &Args, scale: f64, scenarios: &[&str]) -> anyhow::Result<(Vec<Row>, f64, Duration)> {
+/// What one scale's run measured: the rows, the server's peak memory after each scenario (in
+/// MB; the peak only grows), and how long the server took to become ready.
+struct ScaleRun {
+    rows: Vec<Row>,
+    memory: Vec<(String, f64)>,
+    ready: Duration,
+}
+
+impl ScaleRun {
+    fn peak(&self) -> f64 {
+        self.memory.last().map_or(f64::NAN, |m| m.1)
+    }
+
+    fn memory_line(&self) -> String {
+        let steps: Vec<String> = self.memory.iter().map(|(s, mb)| format!("{s} {mb:.0} MB")).collect();
+        format!("peak memory {:.0} MB (after each scenario: {})", self.peak(), steps.join(", "))
+    }
+}
+
+async fn run_scale(args: &Args, scale: f64, scenarios: &[&str]) -> anyhow::Result<ScaleRun> {
     eprintln!("\n== {} at scale {scale}", args.db);
     let prepared = prepare(args, scale).await?;
     let server = start_server(&prepared.url, &[("RATE_LIMIT_PER_MINUTE", "0")]).await?;
@@ -754,6 +785,7 @@ async fn run_scale(args: &Args, scale: f64, scenarios: &[&str]) -> anyhow::Resul
     let observer = login(&client, "bench.observer").await?;
     let db = connect(&prepared.url, 16).await?;
     let mut rows = Vec::new();
+    let mut memory = vec![("start".to_owned(), server.peak_memory_mb())];
     for s in scenarios {
         eprintln!("  scenario {s}…");
         match *s {
@@ -767,13 +799,14 @@ async fn run_scale(args: &Args, scale: f64, scenarios: &[&str]) -> anyhow::Resul
             }
             other => bail!("unknown scenario {other}"),
         }
+        memory.push((s.to_string(), server.peak_memory_mb()));
+        eprintln!("  peak server memory so far: {:.0} MB", server.peak_memory_mb());
     }
     db.close().await?;
-    let memory = server.peak_memory_mb();
     let ready = server.ready_in;
     drop(server);
     drop_databases(args, &prepared.cleanup).await;
-    Ok((rows, memory, ready))
+    Ok(ScaleRun { rows, memory, ready })
 }
 
 async fn load_test(args: &Args) -> anyhow::Result<()> {
@@ -877,32 +910,34 @@ fn main() -> anyhow::Result<()> {
             return load_test(&args).await;
         }
         let scenarios: Vec<&str> = args.scenarios.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-        let (mut rows, memory, ready) = run_scale(&args, args.scale, &scenarios).await?;
+        let mut run = run_scale(&args, args.scale, &scenarios).await?;
         println!(
             "\n## {} at scale {} ({} cores)",
             args.db,
             args.scale,
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
         );
-        print_table("Scenarios", &mut rows);
+        print_table("Scenarios", &mut run.rows);
         println!(
-            "\nServer: ready {:.0} ms after start on a migrated database; peak memory {memory:.0} MB.",
-            ready.as_secs_f64() * 1e3
+            "\nServer: ready {:.0} ms after start on a migrated database; {}.",
+            run.ready.as_secs_f64() * 1e3,
+            run.memory_line()
         );
         if let Some(other) = args.compare {
             let growth: Vec<&str> = scenarios.iter().copied().filter(|s| matches!(*s, "pull" | "dashboard")).collect();
-            let (mut small, small_memory, _) = run_scale(&args, other, &growth).await?;
-            print_table(&format!("Growth: the same at scale {other}"), &mut small);
+            let mut small = run_scale(&args, other, &growth).await?;
+            print_table(&format!("Growth: the same at scale {other}"), &mut small.rows);
             println!("\n| scenario | p95 ms at {other} | p95 ms at {} | ratio |", args.scale);
             println!("|---|---:|---:|---:|");
-            for (a, b) in small.iter_mut().zip(
-                rows.iter_mut()
+            for (a, b) in small.rows.iter_mut().zip(
+                run.rows
+                    .iter_mut()
                     .filter(|r| r.scenario.starts_with("blocker pull") || r.scenario.starts_with("dashboard")),
             ) {
                 let (pa, pb) = (a.stats.pct(0.95), b.stats.pct(0.95));
                 println!("| {} | {:.2} | {:.2} | {:.2}x |", a.scenario, pa, pb, pb / pa.max(1e-9));
             }
-            println!("\nPeak memory at scale {other}: {small_memory:.0} MB.");
+            println!("\nAt scale {other}: {}.", small.memory_line());
         }
         Ok(())
     })

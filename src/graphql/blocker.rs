@@ -5,7 +5,7 @@ use super::ministry::{self, Ministry};
 use super::report::Actor;
 use super::scalars::Date;
 use super::task::{self, Direction, Task};
-use super::{actor, id, opt_uuid, state, uuid};
+use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField, RaiseInput, Step};
 use async_graphql::{Context, InputObject, Object, Result, ID};
@@ -267,7 +267,8 @@ pub struct CommentOnBlockerInput {
 
 async fn step(ctx: &Context<'_>, id: ID, expected_version: i32, step: Step) -> Result<Blocker> {
     let id = uuid("id", &id)?;
-    Ok(Blocker(blockers::act(state(ctx)?, actor(ctx)?, id, expected_version, step).await?))
+    let b = write(ctx, move |s, a| async move { blockers::act(&s, &a, id, expected_version, step).await }).await?;
+    Ok(Blocker(b))
 }
 
 #[derive(Default)]
@@ -293,7 +294,7 @@ impl BlockerMutation {
             task_id: opt_uuid("taskId", &input.task_id)?,
             idempotency_key,
         };
-        Ok(Blocker(blockers::raise(state(ctx)?, actor(ctx)?, input).await?))
+        Ok(Blocker(write(ctx, move |s, a| async move { blockers::raise(&s, &a, input).await }).await?))
     }
 
     /// OPEN -> FORWARDED: sends it to the ministry that must clear it, with a due date (ADMIN, SECRETARIAT).

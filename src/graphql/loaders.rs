@@ -5,7 +5,7 @@ use crate::error::AppError;
 use async_graphql::dataloader::Loader;
 use entity::{directive, ministry, task, task_cooperator, working_group, working_group_member};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,6 +35,18 @@ impl Loaders {
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
+/// The ids for an `IN (…)` list, without duplicates and padded (by repeating one) to a power of
+/// two. Each distinct list length is its own prepared statement in every pooled connection's
+/// cache; padding keeps them to a handful instead of one per page size.
+pub fn in_list(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut seen = HashSet::new();
+    let mut list: Vec<Uuid> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+    if let Some(&last) = list.last() {
+        list.resize(list.len().next_power_of_two(), last);
+    }
+    list
+}
+
 fn db_error(err: sea_orm::DbErr) -> async_graphql::Error {
     AppError::from(err).into()
 }
@@ -47,7 +59,7 @@ macro_rules! by_id_loader {
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
                 use $entity as E;
-                let ids = keys.iter().map(|k| k.0);
+                let ids = in_list(keys.iter().map(|k| k.0));
                 let rows = E::find()
                     .filter(<E as EntityTrait>::Column::Id.is_in(ids))
                     .all(&self.db)
@@ -70,12 +82,12 @@ impl Loader<CooperatorsOf> for Loaders {
 
     async fn load(&self, keys: &[CooperatorsOf]) -> LoadResult<CooperatorsOf, Vec<ministry::Model>> {
         let links = task_cooperator::Entity::find()
-            .filter(task_cooperator::Column::TaskId.is_in(keys.iter().map(|k| k.0)))
+            .filter(task_cooperator::Column::TaskId.is_in(in_list(keys.iter().map(|k| k.0))))
             .all(&self.db)
             .await
             .map_err(db_error)?;
         let ministries: HashMap<Uuid, ministry::Model> = ministry::Entity::find()
-            .filter(ministry::Column::Id.is_in(links.iter().map(|l| l.ministry_id)))
+            .filter(ministry::Column::Id.is_in(in_list(links.iter().map(|l| l.ministry_id))))
             .order_by_asc(ministry::Column::Code)
             .all(&self.db)
             .await
@@ -102,7 +114,7 @@ impl Loader<MembersOf> for Loaders {
 
     async fn load(&self, keys: &[MembersOf]) -> LoadResult<MembersOf, Vec<working_group_member::Model>> {
         let rows = working_group_member::Entity::find()
-            .filter(working_group_member::Column::WorkingGroupId.is_in(keys.iter().map(|k| k.0)))
+            .filter(working_group_member::Column::WorkingGroupId.is_in(in_list(keys.iter().map(|k| k.0))))
             .order_by_asc(working_group_member::Column::CreatedAt)
             .all(&self.db)
             .await
@@ -117,7 +129,6 @@ impl Loader<MembersOf> for Loaders {
 }
 
 use async_graphql::Context;
-use std::collections::HashSet;
 
 /// Whether the selection of a connection asks for `path` on its nodes (through `nodes` or `edges.node`).
 fn wants(ctx: &Context<'_>, path: &[&str]) -> bool {
@@ -174,4 +185,21 @@ pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_grap
         loader.load_many(ministries.into_iter().map(MinistryId)).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_list;
+    use uuid::Uuid;
+
+    #[test]
+    fn in_lists_are_deduplicated_and_padded_to_a_power_of_two() {
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
+        let list = in_list(ids.iter().copied().chain([ids[0], ids[3]]));
+        assert_eq!(list.len(), 8);
+        assert_eq!(&list[..5], &ids[..]);
+        assert!(list[5..].iter().all(|id| *id == ids[4]));
+        assert!(in_list([]).is_empty());
+        assert_eq!(in_list([ids[1]]), vec![ids[1]]);
+    }
 }

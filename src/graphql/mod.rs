@@ -121,6 +121,21 @@ pub(crate) fn state<'a>(ctx: &Context<'a>) -> Result<&'a Arc<AppState>, AppError
     ctx.data::<Arc<AppState>>().map_err(|_| AppError::internal("schema built without state"))
 }
 
+/// Runs a mutation's service call through the writers: on SQLite on the writer thread, so that
+/// its write turn is as short as the database allows (see `db::Writers`).
+pub(crate) async fn write<T, Fut>(
+    ctx: &Context<'_>,
+    work: impl FnOnce(Arc<AppState>, Actor) -> Fut,
+) -> Result<T, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+    T: Send + 'static,
+{
+    let (state, actor) = (state(ctx)?.clone(), actor(ctx)?.clone());
+    let writers = state.clone();
+    writers.writers.run(work(state, actor)).await
+}
+
 /// The caller, or UNAUTHENTICATED.
 pub(crate) fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, AppError> {
     match ctx.data::<Option<Actor>>() {

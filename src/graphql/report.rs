@@ -4,7 +4,7 @@ use super::connection::{args, connection, Conn};
 use super::ministry::{self, Ministry};
 use super::scalars::Date;
 use super::task::{self, Task};
-use super::{actor, id, opt_uuid, state, uuid};
+use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::periods::{Period, PeriodWindow};
 use crate::service::reports::{self, ReportFilter, ReportInput, ReviewDecision};
@@ -305,7 +305,7 @@ impl ReportMutation {
             expected_version,
             idempotency_key,
         };
-        Ok(MonthlyReport(reports::submit(state(ctx)?, actor(ctx)?, input).await?))
+        Ok(MonthlyReport(write(ctx, move |s, a| async move { reports::submit(&s, &a, input).await }).await?))
     }
 
     /// Accepts or returns a submitted report (ADMIN, SECRETARIAT).
@@ -317,9 +317,10 @@ impl ReportMutation {
         input: ReviewMonthlyReportInput,
     ) -> Result<MonthlyReport> {
         let id = uuid("id", &id)?;
-        let report =
-            reports::review(state(ctx)?, actor(ctx)?, id, expected_version, input.decision, input.comment.as_deref())
-                .await?;
+        let report = write(ctx, move |s, a| async move {
+            reports::review(&s, &a, id, expected_version, input.decision, input.comment.as_deref()).await
+        })
+        .await?;
         Ok(MonthlyReport(report))
     }
 }

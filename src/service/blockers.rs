@@ -26,6 +26,22 @@ use uuid::Uuid;
 pub const UNRESOLVED: [BlockerStatus; 4] =
     [BlockerStatus::Open, BlockerStatus::Forwarded, BlockerStatus::InProgress, BlockerStatus::Escalated];
 
+/// Blockers in one of `statuses`. A list of unresolved statuses goes through the stored
+/// `unresolved` flag, whose indexes hold those blockers in creation and update order; the list
+/// itself is added only when it names some of them, not all.
+pub fn status_condition(statuses: &[BlockerStatus]) -> Condition {
+    let all = Condition::all();
+    if statuses.is_empty() || !statuses.iter().all(|s| s.is_unresolved()) {
+        return all.add(Column::Status.is_in(statuses.iter().copied()));
+    }
+    let all = all.add(Column::Unresolved.eq(true));
+    if UNRESOLVED.iter().all(|u| statuses.contains(u)) {
+        all
+    } else {
+        all.add(Column::Status.is_in(statuses.iter().copied()))
+    }
+}
+
 /// Statuses in which the responsible ministry's due date runs.
 const WITH_MINISTRY: [BlockerStatus; 2] = [BlockerStatus::Forwarded, BlockerStatus::InProgress];
 
@@ -66,7 +82,7 @@ pub enum BlockerOrderField {
 pub fn filtered(filter: &BlockerFilter, today: NaiveDate) -> Select<Blocker> {
     let mut select = Blocker::find();
     if let Some(s) = &filter.statuses {
-        select = select.filter(Column::Status.is_in(s.iter().copied()));
+        select = select.filter(status_condition(s));
     }
     if let Some(s) = &filter.severities {
         select = select.filter(Column::Severity.is_in(s.iter().copied()));
@@ -269,6 +285,7 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
         severity: input.severity,
         category: input.category,
         status: BlockerStatus::Open,
+        unresolved: true,
         origin: input.origin,
         origin_name,
         raised_by_ministry_id: ministry_id,
@@ -444,6 +461,7 @@ pub async fn act(state: &AppState, actor: &Actor, id: Uuid, expected: i32, step:
     let now = state.clock.now();
     let mut changes = blocker::ActiveModel {
         status: Set(to),
+        unresolved: Set(to.is_unresolved()),
         version: Set(expected + 1),
         updated_at: Set(now),
         ..Default::default()

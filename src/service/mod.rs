@@ -54,7 +54,7 @@ impl AppState {
     /// until it is dropped, after commit or rollback.
     pub async fn begin_write(&self) -> AppResult<(crate::db::WriteGuard, sea_orm::DatabaseTransaction)> {
         let guard = self.writers.acquire().await;
-        Ok((guard, crate::db::begin_write(&self.db).await?))
+        Ok((guard, self.writers.begin(&self.db).await?))
     }
 }
 

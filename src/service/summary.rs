@@ -5,7 +5,6 @@
 //! Each part is its own aggregate query, run only when asked for, so a dashboard that shows the
 //! counts does not read the rows behind them.
 
-use super::blockers::UNRESOLVED;
 use super::periods::{Period, PeriodWindow};
 use super::tasks::{timeliness_condition, Timeliness};
 use super::{find, AppState};
@@ -238,7 +237,7 @@ pub async fn blocker_aggregate(state: &AppState, scope: &Scope) -> AppResult<Blo
         .column_as(newer(week), "week")
         .column_as(newer(month), "month")
         .column_as(blocker::Column::CreatedAt.min(), "oldest")
-        .filter(blocker::Column::Status.is_in(UNRESOLVED))
+        .filter(blocker::Column::Unresolved.eq(true))
         .group_by(holder)
         .group_by(blocker::Column::Severity)
         .into_tuple()

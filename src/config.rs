@@ -7,6 +7,10 @@ use std::path::PathBuf;
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://coordination.db?mode=rwc";
 
+/// Readers pooled on SQLite by default. Its reads are bound by CPU, not by waiting, and every
+/// connection has its own page cache and thread; writes have one more connection of their own.
+const SQLITE_POOL: u32 = 4;
+
 /// Where the service keeps its data.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseSettings {
@@ -14,9 +18,10 @@ pub struct DatabaseSettings {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
-    /// Largest number of pooled database connections.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
-    pub database_max_connections: u32,
+    /// Largest number of pooled database connections [default: 16 on PostgreSQL, 4 on SQLite, whose
+    /// writes have one more connection of their own].
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true)]
+    pub database_max_connections: Option<u32>,
 
     /// Seconds to wait for a pooled connection (or for a database that is down) before failing.
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value_t = 5, global = true)]
@@ -200,7 +205,12 @@ impl ServerSettings {
 
 impl DatabaseSettings {
     pub fn new(database_url: &str) -> Self {
-        Self { database_url: database_url.to_owned(), database_max_connections: 16, database_acquire_timeout: 5 }
+        Self { database_url: database_url.to_owned(), database_max_connections: None, database_acquire_timeout: 5 }
+    }
+
+    /// The pool's largest size: as set, or the database's default.
+    pub fn max_connections(&self) -> u32 {
+        self.database_max_connections.unwrap_or(if self.is_sqlite() { SQLITE_POOL } else { 16 }).max(1)
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -225,5 +235,16 @@ mod tests {
         assert_eq!(DatabaseSettings::new("sqlite://data/c.db?mode=rwc").sqlite_path(), Some("data/c.db".into()));
         assert_eq!(DatabaseSettings::new("sqlite:c.db").sqlite_path(), Some("c.db".into()));
         assert_eq!(DatabaseSettings::new("postgres://x@y/z").sqlite_path(), None);
+    }
+
+    #[test]
+    fn the_pool_size_defaults_by_database_and_can_be_set() {
+        assert_eq!(DatabaseSettings::new("sqlite://c.db").max_connections(), SQLITE_POOL);
+        assert_eq!(DatabaseSettings::new("postgres://x@y/z").max_connections(), 16);
+        let mut set = DatabaseSettings::new("sqlite://c.db");
+        set.database_max_connections = Some(9);
+        assert_eq!(set.max_connections(), 9);
+        set.database_max_connections = Some(0);
+        assert_eq!(set.max_connections(), 1);
     }
 }

@@ -41,7 +41,7 @@ tokio::task_local! {
 
 /// Connects, with SQLite tuned for a server and every statement counted.
 pub async fn connect(settings: &DatabaseSettings, metrics: Arc<Metrics>) -> Result<DatabaseConnection, DbErr> {
-    connect_pool(settings, metrics, settings.database_max_connections, true).await
+    connect_pool(settings, metrics, settings.max_connections(), true).await
 }
 
 /// A pool of `max_connections`. Without `auto_checkpoint`, a SQLite connection's commits never

@@ -37,7 +37,7 @@ pub async fn state(db: &DatabaseSettings, server: &ServerSettings, clock: Clock)
         clock,
         periods: server.periods,
         metrics,
-        pool_max: db.database_max_connections,
+        pool_max: db.max_connections(),
         events: Default::default(),
         event_settings: server.events.clone(),
         loader_delay: Duration::from_micros(server.dataloader_delay_us),

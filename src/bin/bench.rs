@@ -437,9 +437,12 @@ async fn drop_databases(args: &Args, names: &[String]) {
     }
 }
 
-async fn connect(url: &str, pool: u32) -> anyhow::Result<DatabaseConnection> {
+/// A pool as large as the server's: DATABASE_MAX_CONNECTIONS, which the server child inherits,
+/// or the database's default.
+async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut settings = DatabaseSettings::new(url);
-    settings.database_max_connections = pool;
+    settings.database_max_connections =
+        std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|v| v.trim().parse().ok());
     Ok(coordination::db::connect(&settings, Arc::new(Default::default())).await?)
 }
 
@@ -704,7 +707,7 @@ async fn scenario_burst(
             substitute(&template, &map, &format!("floor-{i}"))
         })
         .collect();
-    let floor_db = connect(&prepared.floor_url, 16).await?;
+    let floor_db = connect(&prepared.floor_url).await?;
     // Writers as the server has them: on SQLite, one queue and a connection of their own.
     let writers =
         Writers::open(&DatabaseSettings::new(&prepared.floor_url), Arc::new(Default::default()), &floor_db).await?;
@@ -783,7 +786,7 @@ async fn run_scale(args: &Args, scale: f64, scenarios: &[&str]) -> anyhow::Resul
     let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
     let client = Arc::new(Client { http, url: format!("{}/graphql", server.base) });
     let observer = login(&client, "bench.observer").await?;
-    let db = connect(&prepared.url, 16).await?;
+    let db = connect(&prepared.url).await?;
     let mut rows = Vec::new();
     let mut memory = vec![("start".to_owned(), server.peak_memory_mb())];
     for s in scenarios {

@@ -70,6 +70,8 @@ async fn connect_pool(
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .pragma("wal_autocheckpoint", if auto_checkpoint { "1000" } else { "0" })
+                // After a checkpoint resets the log, its file is cut back to 64 MiB.
+                .pragma("journal_size_limit", "67108864")
         });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |info| {
@@ -187,6 +189,9 @@ impl SqliteWriter {
     }
 }
 
+/// A log this long (about 400 MB) that a checkpoint cannot finish means readers starve it.
+const STARVED_LOG_PAGES: i64 = 100_000;
+
 /// Copies SQLite's write-ahead log back into the database file every `every`, off the write
 /// path. The writers' connection does not checkpoint when it commits: a commit that did would
 /// hold up every queued writer while it copied pages and synced the file.
@@ -198,8 +203,24 @@ pub async fn checkpoints(db: DatabaseConnection, every: Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
-            tracing::warn!(error = %e, "the write-ahead log could not be copied into the database file; will retry");
+        let pass = sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
+        match db.query_one_raw(pass).await {
+            Ok(Some(row)) => {
+                // Columns: busy, pages in the log, pages copied.
+                let log: i64 = row.try_get_by_index(1).unwrap_or(0);
+                let copied: i64 = row.try_get_by_index(2).unwrap_or(0);
+                if log > STARVED_LOG_PAGES && copied < log {
+                    tracing::warn!(
+                        log_pages = log,
+                        copied_pages = copied,
+                        "the write-ahead log keeps growing: long-running reads keep it from being copied back"
+                    );
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the write-ahead log could not be copied into the database file; will retry")
+            }
         }
     }
 }

@@ -195,6 +195,39 @@ async fn sqlite_runs_in_wal_mode_with_durable_commits() {
     app.finish().await;
 }
 
+/// On SQLite the writers' connection never copies the write-ahead log into the database file
+/// (that copy would hold up every queued writer); a background task does, so the database file on
+/// its own soon holds every acknowledged write.
+#[tokio::test]
+async fn sqlite_writes_reach_the_database_file_in_the_background() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::sqlite().await;
+    let officer = app.officer_of("MOH").await;
+    let raise = "mutation($t: String!) { raiseBlocker(input: { title: $t, description: \"Chưa có hướng dẫn.\", severity: LOW, category: OTHER }) { id } }";
+    for i in 0..3 {
+        let (answer, statements) =
+            app.post_counted(&officer.token, raise, json!({ "t": format!("Ghi xuống tệp {i}") })).await;
+        assert!(answer["errors"].is_null(), "{answer}");
+        // The mutation runs on the writer thread; its statements still count for its request.
+        assert!(statements >= 5, "the raise counted {statements} statements");
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The database file alone, without its write-ahead log.
+    let file = app.database_url.trim_start_matches("sqlite://").split('?').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&file, &copy).unwrap();
+    let db = sea_orm::Database::connect(format!("sqlite://{}?mode=rwc", copy.display())).await.unwrap();
+    let count = Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) FROM blockers WHERE title LIKE 'Ghi xuống tệp %'".to_owned(),
+    );
+    let n: i64 = db.query_one_raw(count).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(n, 3, "the three acknowledged blockers are in the database file itself");
+    db.close().await.unwrap();
+    app.finish().await;
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

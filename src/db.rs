@@ -41,16 +41,17 @@ tokio::task_local! {
 
 /// Connects, with SQLite tuned for a server and every statement counted.
 pub async fn connect(settings: &DatabaseSettings, metrics: Arc<Metrics>) -> Result<DatabaseConnection, DbErr> {
-    connect_pool(settings, metrics, settings.max_connections(), true).await
+    connect_pool(settings, metrics, settings.max_connections(), false).await
 }
 
-/// A pool of `max_connections`. Without `auto_checkpoint`, a SQLite connection's commits never
-/// copy the write-ahead log back into the database file; `checkpoints` does it in the background.
+/// A pool of `max_connections`. The SQLite writers' connection (`for_writers`) never copies the
+/// write-ahead log back into the database file when it commits; `checkpoints` does it in the
+/// background. And it is kept open for good: its page cache is the point of it.
 async fn connect_pool(
     settings: &DatabaseSettings,
     metrics: Arc<Metrics>,
     max_connections: u32,
-    auto_checkpoint: bool,
+    for_writers: bool,
 ) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = settings.sqlite_path() {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -64,12 +65,17 @@ async fn connect_pool(
         .acquire_timeout(Duration::from_secs(settings.database_acquire_timeout))
         .connect_timeout(Duration::from_secs(settings.database_acquire_timeout))
         .sqlx_logging(false)
+        // A connection is pinged before use only after it sat idle: pinging on every checkout
+        // cost each statement a second round trip. A connection that breaks in use is dropped.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .idle_timeout((!for_writers).then_some(Duration::from_secs(600)))
+        .max_lifetime((!for_writers).then_some(Duration::from_secs(1800)))
         .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                .pragma("wal_autocheckpoint", if auto_checkpoint { "1000" } else { "0" })
+                .pragma("wal_autocheckpoint", if for_writers { "0" } else { "1000" })
                 // After a checkpoint resets the log, its file is cut back to 64 MiB.
                 .pragma("journal_size_limit", "67108864")
         });
@@ -135,8 +141,12 @@ impl Writers {
         pool: &DatabaseConnection,
     ) -> Result<Self, DbErr> {
         Ok(match pool.get_database_backend() {
+            // An in-memory database exists only in its own connection's pool: writers share it.
+            sea_orm::DbBackend::Sqlite if settings.sqlite_path().is_none() => {
+                Self(Some(SqliteWriter::start(pool.clone())))
+            }
             sea_orm::DbBackend::Sqlite => {
-                Self(Some(SqliteWriter::start(connect_pool(settings, metrics, 1, false).await?)))
+                Self(Some(SqliteWriter::start(connect_pool(settings, metrics, 1, true).await?)))
             }
             _ => Self(None),
         })
@@ -159,11 +169,29 @@ impl Writers {
     pub async fn run<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> T {
         let Some(w) = &self.0 else { return work.await };
         let stats: StatementCounter = STATEMENTS.try_with(Arc::clone).unwrap_or_default();
-        match w.thread.spawn(STATEMENTS.scope(stats, work)).await {
+        // A request that gives up (its time limit, a client gone) takes its mutation with it, as it
+        // would on the request's own thread: not started, or rolled back.
+        let task = AbortOnDrop(w.thread.spawn(STATEMENTS.scope(stats, work)));
+        match task.wait().await {
             Ok(value) => value,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => panic!("the SQLite writer thread stopped while the server was running"),
         }
+    }
+}
+
+/// A spawned task that is cancelled when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    async fn wait(mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

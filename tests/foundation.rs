@@ -296,7 +296,6 @@ async fn insert_blockers(app: &TestApp, n: usize) {
             severity: Set(Severity::Medium),
             category: Set(BlockerCategory::Funding),
             status: Set(BlockerStatus::Forwarded),
-            unresolved: Set(true),
             origin: Set(BlockerOrigin::Enterprise),
             origin_name: Set(Some("Công ty thử".into())),
             raised_by_ministry_id: Set(ministries[i % ministries.len()].id),

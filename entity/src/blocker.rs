@@ -15,10 +15,6 @@ pub struct Model {
     pub severity: Severity,
     pub category: BlockerCategory,
     pub status: BlockerStatus,
-    /// Kept equal to `status.is_unresolved()` by every write, so that the unresolved blockers can be
-    /// paged and counted through an index of their own instead of sorting every match of a status list.
-    #[serde(skip_serializing)]
-    pub unresolved: bool,
     pub origin: BlockerOrigin,
     /// The enterprise, institute, university or locality it was raised for.
     pub origin_name: Option<String>,

@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::blocker::{self, Column, Entity as Blocker};
 use entity::blocker_event::{self, Entity as Event};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Role, Severity, TaskStatus};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, Set,
@@ -26,6 +27,12 @@ use uuid::Uuid;
 pub const UNRESOLVED: [BlockerStatus; 4] =
     [BlockerStatus::Open, BlockerStatus::Forwarded, BlockerStatus::InProgress, BlockerStatus::Escalated];
 
+/// The `unresolved` column, which the database generates from `status` (see the migration that
+/// adds it). It is not part of the model, so nothing writes it.
+pub fn unresolved() -> Expr {
+    Expr::col((Blocker, Alias::new("unresolved")))
+}
+
 /// Blockers in one of `statuses`. A list of unresolved statuses goes through the stored
 /// `unresolved` flag, whose indexes hold those blockers in creation and update order; the list
 /// itself is added only when it names some of them, not all.
@@ -34,7 +41,7 @@ pub fn status_condition(statuses: &[BlockerStatus]) -> Condition {
     if statuses.is_empty() || !statuses.iter().all(|s| s.is_unresolved()) {
         return all.add(Column::Status.is_in(statuses.iter().copied()));
     }
-    let all = all.add(Column::Unresolved.eq(true));
+    let all = all.add(unresolved().eq(true));
     if UNRESOLVED.iter().all(|u| statuses.contains(u)) {
         all
     } else {
@@ -285,7 +292,6 @@ pub async fn raise(state: &AppState, actor: &Actor, input: RaiseInput) -> AppRes
         severity: input.severity,
         category: input.category,
         status: BlockerStatus::Open,
-        unresolved: true,
         origin: input.origin,
         origin_name,
         raised_by_ministry_id: ministry_id,
@@ -461,7 +467,6 @@ pub async fn act(state: &AppState, actor: &Actor, id: Uuid, expected: i32, step:
     let now = state.clock.now();
     let mut changes = blocker::ActiveModel {
         status: Set(to),
-        unresolved: Set(to.is_unresolved()),
         version: Set(expected + 1),
         updated_at: Set(now),
         ..Default::default()

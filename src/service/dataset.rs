@@ -393,7 +393,6 @@ pub async fn generate(state: &AppState, plan: Plan) -> AppResult<Generated> {
             severity,
             category,
             status,
-            unresolved: status.is_unresolved(),
             origin: BlockerOrigin::Enterprise,
             origin_name: Some(format!("Doanh nghiệp {}", i % 997)),
             raised_by_ministry_id: raised_by,

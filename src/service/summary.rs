@@ -237,7 +237,7 @@ pub async fn blocker_aggregate(state: &AppState, scope: &Scope) -> AppResult<Blo
         .column_as(newer(week), "week")
         .column_as(newer(month), "month")
         .column_as(blocker::Column::CreatedAt.min(), "oldest")
-        .filter(blocker::Column::Unresolved.eq(true))
+        .filter(super::blockers::unresolved().eq(true))
         .group_by(holder)
         .group_by(blocker::Column::Severity)
         .into_tuple()

@@ -8,7 +8,7 @@ use super::page::{paginate, KeyKind, KeyValue, Page, PageArgs, SortKey};
 use super::{find, validate, Actor, AppState};
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::webhook::{self, Entity as Webhook};
 use entity::webhook_delivery::{self, Column, Entity as Delivery};
 use hmac::{Hmac, Mac};
@@ -195,14 +195,7 @@ pub async fn run_deliveries(state: Arc<AppState>) {
         };
         for delivery in due {
             let lease = now + chrono::Duration::seconds(settings.webhook_timeout_secs as i64 + 5);
-            let claimed = Delivery::update_many()
-                .col_expr(Column::LeaseUntil, Expr::value(lease))
-                .filter(Column::Id.eq(delivery.id))
-                .filter(Column::Status.eq("PENDING"))
-                .filter(Condition::any().add(Column::LeaseUntil.is_null()).add(Column::LeaseUntil.lt(now)))
-                .exec(&state.db)
-                .await;
-            if matches!(claimed, Ok(r) if r.rows_affected == 1) {
+            if claim(&state, delivery.id, lease, now).await {
                 let state = state.clone();
                 tokio::spawn(async move { deliver(&state, delivery).await });
             }
@@ -255,8 +248,38 @@ async fn deliver(state: &AppState, delivery: webhook_delivery::Model) {
             }
         }
     }
-    if let Err(err) = update.update(&state.db).await {
-        tracing::warn!(error = %err, delivery = %delivery.id, "recording a webhook delivery failed");
+    let recorded = async {
+        let (_writer, txn) = state.begin_write().await?;
+        update.update(&txn).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(())
+    };
+    if let Err(err) = recorded.await {
+        tracing::warn!(error = %err.detail(), delivery = %delivery.id, "recording a webhook delivery failed");
+    }
+}
+
+/// Takes the lease on a due delivery; false when another instance (or an earlier pass) has it.
+/// Written as every write is, in this instance's write turn.
+async fn claim(state: &AppState, id: Uuid, lease: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let claimed = async {
+        let (_writer, txn) = state.begin_write().await?;
+        let result = Delivery::update_many()
+            .col_expr(Column::LeaseUntil, Expr::value(lease))
+            .filter(Column::Id.eq(id))
+            .filter(Column::Status.eq("PENDING"))
+            .filter(Condition::any().add(Column::LeaseUntil.is_null()).add(Column::LeaseUntil.lt(now)))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(result.rows_affected == 1)
+    };
+    match claimed.await {
+        Ok(claimed) => claimed,
+        Err(err) => {
+            tracing::warn!(error = %err.detail(), delivery = %id, "claiming a webhook delivery failed");
+            false
+        }
     }
 }
 

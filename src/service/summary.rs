@@ -237,7 +237,7 @@ pub async fn blocker_aggregate(state: &AppState, scope: &Scope) -> AppResult<Blo
         .column_as(newer(week), "week")
         .column_as(newer(month), "month")
         .column_as(blocker::Column::CreatedAt.min(), "oldest")
-        .filter(super::blockers::unresolved().eq(true))
+        .filter(blocker::Column::Status.is_in(super::blockers::UNRESOLVED))
         .group_by(holder)
         .group_by(blocker::Column::Severity)
         .into_tuple()

@@ -210,10 +210,3 @@ domain_enum! {
         Commented = "COMMENTED",
     }
 }
-
-impl BlockerStatus {
-    /// Whether a blocker in this status still holds up work (neither resolved nor withdrawn).
-    pub fn is_unresolved(self) -> bool {
-        !matches!(self, Self::Resolved | Self::Withdrawn)
-    }
-}

@@ -283,6 +283,11 @@ where
             stats
         }));
     }
+    gather(handles, started).await
+}
+
+/// The clients' figures together, timed from `started`.
+async fn gather(handles: Vec<tokio::task::JoinHandle<Stats>>, started: Instant) -> Stats {
     let mut total = Stats::default();
     for h in handles {
         if let Ok(s) = h.await {
@@ -370,14 +375,7 @@ async fn floor(
             stats
         }));
     }
-    let mut total = Stats::default();
-    for h in handles {
-        if let Ok(s) = h.await {
-            total.merge(s);
-        }
-    }
-    total.elapsed = started.elapsed();
-    total
+    gather(handles, started).await
 }
 
 /// A prepared database: its URL, a copy for the write floor, and what was generated.
@@ -676,14 +674,7 @@ async fn scenario_burst(
                     stats
                 }));
             }
-            let mut total = Stats::default();
-            for h in handles {
-                if let Ok(s) = h.await {
-                    total.merge(s);
-                }
-            }
-            total.elapsed = started.elapsed();
-            total
+            gather(handles, started).await
         }
     };
     eprintln!("  burst: {n} submissions from {} officers at full speed…", args.burst_clients);

@@ -38,7 +38,7 @@ pub fn unresolved() -> Expr {
 /// itself is added only when it names some of them, not all.
 pub fn status_condition(statuses: &[BlockerStatus]) -> Condition {
     let all = Condition::all();
-    if statuses.is_empty() || !statuses.iter().all(|s| s.is_unresolved()) {
+    if statuses.is_empty() || !statuses.iter().all(|s| UNRESOLVED.contains(s)) {
         return all.add(Column::Status.is_in(statuses.iter().copied()));
     }
     let all = all.add(unresolved().eq(true));

@@ -253,6 +253,24 @@ pub async fn checkpoints(db: DatabaseConnection, every: Duration) {
     }
 }
 
+/// Keeps SQLite's planner statistics fresh: at start, then every `every`, it lets SQLite analyze
+/// the tables whose size has changed a lot since they were last analyzed (a bounded sample, so
+/// it takes milliseconds). Without statistics the planner can join in the wrong order once a
+/// table has grown. PostgreSQL's autovacuum does this itself.
+pub async fn statistics(db: DatabaseConnection, every: Duration) {
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return;
+    }
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = db.execute_unprepared("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002").await {
+            tracing::warn!(error = %e, "the query planner's statistics could not be refreshed; will retry");
+        }
+    }
+}
+
 /// Whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

@@ -143,6 +143,7 @@ fn spawn_background(state: &Arc<AppState>) -> anyhow::Result<()> {
     tokio::spawn(events::run_listener(state.clone()));
     tokio::spawn(webhooks::run_deliveries(state.clone()));
     tokio::spawn(crate::db::checkpoints(state.db.clone(), Duration::from_millis(200)));
+    tokio::spawn(crate::db::statistics(state.db.clone(), Duration::from_secs(6 * 3600)));
     if let Some(at) = &state.event_settings.urge_daily_at {
         let time = urging::parse_time_of_day(at).with_context(|| format!("URGE_DAILY_AT must be HH:MM, got `{at}`"))?;
         tokio::spawn(urging::run_daily(state.clone(), time));

@@ -349,3 +349,181 @@ async fn lists_of_unresolved_blockers_follow_every_transition() {
         app.finish().await;
     }
 }
+
+/// The summary's counts, as the summary gives them and as recounted from the listed rows:
+/// (tasks by timeliness, active tasks per lead, unresolved blockers by severity, per holder).
+async fn summary_and_recount(sec: &Session<'_>, wg: &str) -> (Value, Value) {
+    let q = "query($wg: ID!) {
+        monthlySummary(workingGroupId: $wg, period: \"2026-05\") {
+            tasksByTimeliness { completedOnTime completedLate inProgressOnTime overdue dueSoon }
+            openBlockers { total bySeverity { severity count } }
+            ministries { ministry { code } expected openBlockers } }
+        tasks(first: 500, filter: { workingGroupId: $wg }) { nodes { status timeliness leadMinistry { code } } }
+        blockers(first: 500, filter: { status: [OPEN, FORWARDED, IN_PROGRESS, ESCALATED] }) {
+            nodes { severity raisedBy { code } responsibleMinistry { code } } } }";
+    let d = sec.data(q, json!({ "wg": wg })).await;
+    let m = &d["monthlySummary"];
+    let mut expected: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut holders: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut classes: std::collections::BTreeMap<String, i64> = Default::default();
+    for t in d["tasks"]["nodes"].as_array().unwrap() {
+        if let Some(class) = t["timeliness"].as_str() {
+            *classes.entry(class.to_owned()).or_default() += 1;
+        }
+        if t["status"] == "ACTIVE" {
+            *expected.entry(s(&t["leadMinistry"]["code"])).or_default() += 1;
+        }
+    }
+    let mut severities: std::collections::BTreeMap<String, i64> = Default::default();
+    let blockers = d["blockers"]["nodes"].as_array().unwrap();
+    for b in blockers {
+        *severities.entry(s(&b["severity"])).or_default() += 1;
+        let holder = if b["responsibleMinistry"].is_null() { &b["raisedBy"] } else { &b["responsibleMinistry"] };
+        *holders.entry(s(&holder["code"])).or_default() += 1;
+    }
+    let class = |c: &str| classes.get(c).copied().unwrap_or(0);
+    let recount = json!({
+        "timeliness": { "completedOnTime": class("COMPLETED_ON_TIME"), "completedLate": class("COMPLETED_LATE"),
+            "inProgressOnTime": class("ON_SCHEDULE") + class("DUE_SOON"), "overdue": class("OVERDUE"), "dueSoon": class("DUE_SOON") },
+        "expected": expected, "blockers": blockers.len(), "bySeverity": severities, "holders": holders,
+    });
+    let rows = m["ministries"].as_array().unwrap();
+    let nonzero = |field: &str| -> std::collections::BTreeMap<String, i64> {
+        rows.iter()
+            .filter(|r| r[field].as_i64().unwrap() > 0)
+            .map(|r| (s(&r["ministry"]["code"]), r[field].as_i64().unwrap()))
+            .collect()
+    };
+    let by_severity: std::collections::BTreeMap<String, i64> = m["openBlockers"]["bySeverity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["count"].as_i64().unwrap() > 0)
+        .map(|c| (s(&c["severity"]), c["count"].as_i64().unwrap()))
+        .collect();
+    let summary = json!({
+        "timeliness": m["tasksByTimeliness"], "expected": nonzero("expected"), "blockers": m["openBlockers"]["total"],
+        "bySeverity": by_severity, "holders": nonzero("openBlockers"),
+    });
+    (summary, recount)
+}
+
+/// Checks that the summary and the recount agree; returns the summary's counts.
+async fn agree(sec: &Session<'_>, wg: &str, label: &str) -> Value {
+    let (summary, recount) = summary_and_recount(sec, wg).await;
+    assert_eq!(summary, recount, "[{}] after {label}", sec.app.backend);
+    summary
+}
+
+/// The summary's counts are kept by the database as rows change; after every kind of change they
+/// agree with a count of the rows themselves.
+#[tokio::test]
+async fn summary_counts_follow_every_change_of_tasks_and_blockers() {
+    for app in apps().await {
+        app.set_now("2026-05-21T03:00:00Z");
+        let sec = app.secretariat().await;
+        let chair = app.chair().await;
+        let moit = app.officer_of("MOIT").await;
+        let mof = app.officer_of("MOF").await;
+        let wg = working_group_id(&sec).await;
+        let (moit_id, mof_id) = (ministry_id(&sec, "MOIT").await, ministry_id(&sec, "MOF").await);
+        let before = agree(&sec, &wg, "the seed").await;
+
+        // Tasks: drafted, issued, moved to another lead, completed on time and late, cancelled,
+        // moved to another working group.
+        let directive = s(&sec.data("{ directives(filter: { search: \"1131\" }) { nodes { id } } }", json!({})).await
+            ["directives"]["nodes"][0]["id"]);
+        let mut tasks = Vec::new();
+        for (i, due) in ["2026-05-25", "2026-09-30", "2026-12-31", "2026-06-30"].into_iter().enumerate() {
+            let i = json!({ "title": format!("Nhiệm vụ kiểm đếm {i}"), "leadMinistryId": moit_id, "workingGroupId": wg,
+                "description": "Kiểm đếm", "directiveId": directive, "focalPersonName": "Lê Văn C", "focalPersonTitle": "Vụ trưởng",
+                "dueDate": due, "approvingAuthority": "Thủ tướng Chính phủ", "expectedOutput": "Báo cáo", "resources": "Ngân sách" });
+            let id = s(&sec.data(CREATE_TASK, json!({ "i": i })).await["createTask"]["id"]);
+            sec.data(ISSUE_TASK, json!({ "id": id, "v": 1 })).await;
+            tasks.push(id);
+        }
+        let after_issue = agree(&sec, &wg, "issuing four tasks").await;
+        assert_eq!(
+            after_issue["expected"]["MOIT"].as_i64().unwrap_or(0),
+            before["expected"]["MOIT"].as_i64().unwrap_or(0) + 4,
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(
+            after_issue["timeliness"]["dueSoon"].as_i64().unwrap(),
+            before["timeliness"]["dueSoon"].as_i64().unwrap() + 1
+        );
+        sec.data(UPDATE_TASK, json!({ "id": tasks[0], "v": 2, "i": { "leadMinistryId": mof_id } })).await;
+        agree(&sec, &wg, "changing a lead ministry").await;
+        let complete = "mutation($id: ID!, $v: Int!) { completeTask(id: $id, expectedVersion: $v) { status } }";
+        chair.data(complete, json!({ "id": tasks[0], "v": 3 })).await;
+        app.set_now("2027-01-05T03:00:00Z");
+        let sec = relogin(&app, sec).await;
+        let chair = relogin(&app, chair).await;
+        chair.data(complete, json!({ "id": tasks[1], "v": 2 })).await;
+        let cancel = "mutation($id: ID!, $v: Int!) { cancelTask(id: $id, expectedVersion: $v, input: { reason: \"Gộp\" }) { status } }";
+        sec.data(cancel, json!({ "id": tasks[2], "v": 2 })).await;
+        let summary = agree(&sec, &wg, "completing and cancelling").await;
+        assert!(summary["timeliness"]["completedLate"].as_i64().unwrap() >= 1);
+        // Overdue tasks page in due-date order (sorted by the column itself, as all have a date).
+        let page =
+            "query($after: String, $n: Int) { tasks(first: $n, after: $after, filter: { timeliness: [OVERDUE] }) {
+            nodes { code dueDate } pageInfo { hasNextPage endCursor } } }";
+        let all = sec.data(page, json!({ "n": 500 })).await["tasks"]["nodes"].as_array().unwrap().clone();
+        assert!(all.len() >= 10 && all.windows(2).all(|w| s(&w[0]["dueDate"]) <= s(&w[1]["dueDate"])));
+        let (mut paged, mut after) = (Vec::new(), Value::Null);
+        loop {
+            let d = sec.data(page, json!({ "n": 3, "after": after })).await;
+            paged.extend(d["tasks"]["nodes"].as_array().unwrap().iter().cloned());
+            if d["tasks"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = d["tasks"]["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(paged, all, "[{}] pages of 3 give the whole list once, in order", app.backend);
+        let admin = app.admin().await;
+        let other = s(&admin
+            .data(
+                "mutation { createWorkingGroup(input: { nameVi: \"Tổ công tác khác\", nameEn: \"Another group\" }) { id } }",
+                json!({}),
+            )
+            .await["createWorkingGroup"]["id"]);
+        sec.data(UPDATE_TASK, json!({ "id": tasks[3], "v": 2, "i": { "workingGroupId": other } })).await;
+        agree(&sec, &wg, "moving a task to another group").await;
+        let moved = agree(&sec, &other, "moving a task into this group").await;
+        assert_eq!(moved["expected"], json!({ "MOIT": 1 }), "[{}]", app.backend);
+
+        // Blockers: raised, forwarded (the holder changes), acknowledged, escalated, resolved,
+        // withdrawn.
+        let moit = relogin(&app, moit).await;
+        let mof = relogin(&app, mof).await;
+        let raise = |severity: &str| json!({ "i": { "title": "Vướng mắc kiểm đếm", "description": "Chưa có hướng dẫn.", "severity": severity, "category": "INSTITUTIONS_AND_LAW" } });
+        let a = s(&moit.data(RAISE, raise("HIGH")).await["raiseBlocker"]["id"]);
+        let b = s(&moit.data(RAISE, raise("LOW")).await["raiseBlocker"]["id"]);
+        let c = s(&moit.data(RAISE, raise("CRITICAL")).await["raiseBlocker"]["id"]);
+        agree(&sec, &wg, "raising three blockers").await;
+        let forward =
+            |id: &str| json!({ "id": id, "v": 1, "i": { "responsibleMinistryId": mof_id, "dueDate": "2027-02-01" } });
+        sec.data(FORWARD, forward(&a)).await;
+        sec.data(FORWARD, forward(&b)).await;
+        agree(&sec, &wg, "forwarding two to MOF").await;
+        mof.data(ACK, json!({ "id": a, "v": 2 })).await;
+        mof.data(
+            ESCALATE,
+            json!({ "id": a, "v": 3, "i": { "escalatedTo": "Thủ tướng Chính phủ", "reason": "Vượt thẩm quyền." } }),
+        )
+        .await;
+        agree(&sec, &wg, "acknowledging and escalating").await;
+        chair.data(RESOLVE, json!({ "id": a, "v": 4, "i": { "resolution": "Đã có ý kiến chỉ đạo." } })).await;
+        moit.data(WITHDRAW, json!({ "id": c, "v": 1 })).await;
+        let last = agree(&sec, &wg, "resolving one and withdrawing one").await;
+        assert_eq!(
+            last["blockers"].as_i64().unwrap(),
+            before["blockers"].as_i64().unwrap() + 1,
+            "[{}] only the forwarded LOW one is left",
+            app.backend
+        );
+        assert_eq!(last["holders"]["MOF"].as_i64().unwrap(), 1 + before["holders"]["MOF"].as_i64().unwrap_or(0));
+        app.finish().await;
+    }
+}

@@ -136,7 +136,7 @@ impl MonthlySummary {
     }
     async fn blockers(&self, ctx: &Context<'_>) -> Result<&summary::BlockerAggregate> {
         let state = state(ctx)?;
-        Ok(self.blockers.get_or_try_init(|| summary::blocker_aggregate(state, &self.scope)).await?)
+        Ok(self.blockers.get_or_try_init(|| summary::blocker_aggregate(state)).await?)
     }
 }
 
@@ -156,7 +156,8 @@ impl MonthlySummary {
         super::scalars::Date(self.scope.today)
     }
     async fn tasks_by_timeliness(&self, ctx: &Context<'_>) -> Result<TasksByTimeliness> {
-        Ok((&self.tasks(ctx).await?.totals()).into())
+        let due = summary::due_counts(state(ctx)?, &self.scope).await?;
+        Ok((&self.tasks(ctx).await?.totals(due)).into())
     }
     /// Reports expected from lead ministries and not submitted.
     async fn missing_reports(&self, ctx: &Context<'_>) -> Result<Vec<MissingReport>> {
@@ -176,7 +177,8 @@ impl MonthlySummary {
         Ok(summary::overdue_tasks(state(ctx)?, &self.scope).await?.into_iter().map(Task).collect())
     }
     async fn open_blockers(&self, ctx: &Context<'_>) -> Result<OpenBlockers> {
-        Ok((&self.blockers(ctx).await?.counts).into())
+        let ages = summary::blocker_ages(state(ctx)?, &self.scope).await?;
+        Ok((&self.blockers(ctx).await?.counts(ages, self.scope.now)).into())
     }
     /// A row per ministry of the working group (and per lead ministry of its tasks).
     async fn ministries(&self, ctx: &Context<'_>) -> Result<Vec<MinistrySummary>> {

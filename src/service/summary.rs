@@ -100,58 +100,94 @@ fn n(v: Option<i64>) -> u64 {
     u64::try_from(v.unwrap_or(0)).unwrap_or(0)
 }
 
-/// Task counts per lead ministry, in one grouped pass over the covering index.
+/// The working group's tasks per lead ministry, from the tallies the database keeps (a row per
+/// lead ministry, status and on-time flag, whatever the number of tasks).
 #[derive(Clone, Debug, Default)]
 pub struct TaskAggregate {
-    pub by_lead: HashMap<Uuid, (TaskCounts, u64)>,
+    /// Every ministry that leads a task of the group, with the number of its active tasks.
+    pub active_by_lead: HashMap<Uuid, u64>,
+    pub completed_on_time: u64,
+    pub completed_late: u64,
+    pub active: u64,
+}
+
+/// Active tasks by due date against today: overdue, and due within 7 days.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DueCounts {
+    pub overdue: u64,
+    pub due_soon: u64,
 }
 
 impl TaskAggregate {
-    pub fn totals(&self) -> TaskCounts {
-        self.by_lead.values().fold(TaskCounts::default(), |mut t, (c, _)| {
-            t.completed_on_time += c.completed_on_time;
-            t.completed_late += c.completed_late;
-            t.in_progress_on_time += c.in_progress_on_time;
-            t.overdue += c.overdue;
-            t.due_soon += c.due_soon;
-            t
-        })
+    pub fn totals(&self, due: DueCounts) -> TaskCounts {
+        TaskCounts {
+            completed_on_time: self.completed_on_time,
+            completed_late: self.completed_late,
+            in_progress_on_time: self.active.saturating_sub(due.overdue),
+            overdue: due.overdue,
+            due_soon: due.due_soon,
+        }
     }
 }
 
-type TaskRow = (Uuid, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+fn tally(table: &str) -> Alias {
+    Alias::new(table)
+}
 
 pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAggregate> {
-    let count = |c: Condition| Expr::from(Func::sum(Expr::case(c, 1).finally(0)));
-    let class = |t: Timeliness| count(timeliness_condition(t, scope.today));
-    let rows: Vec<TaskRow> = Task::find()
-        .select_only()
-        .column(task::Column::LeadMinistryId)
-        .column_as(class(Timeliness::CompletedOnTime), "a")
-        .column_as(class(Timeliness::CompletedLate), "b")
-        .column_as(class(Timeliness::OnSchedule), "c")
-        .column_as(class(Timeliness::DueSoon), "d")
-        .column_as(class(Timeliness::Overdue), "e")
-        .column_as(count(Condition::all().add(task::Column::Status.eq(TaskStatus::Active))), "f")
-        .filter(task::Column::WorkingGroupId.eq(scope.working_group_id))
-        .group_by(task::Column::LeadMinistryId)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let by_lead = rows
-        .into_iter()
-        .map(|(lead, a, b, c, d, e, active)| {
-            let counts = TaskCounts {
-                completed_on_time: n(a),
-                completed_late: n(b),
-                in_progress_on_time: n(c) + n(d),
-                overdue: n(e),
-                due_soon: n(d),
-            };
-            (lead, (counts, n(active)))
-        })
-        .collect();
-    Ok(TaskAggregate { by_lead })
+    use sea_orm::ConnectionTrait;
+    let t = tally("task_tallies");
+    let query = Query::select()
+        .columns([
+            (t.clone(), Alias::new("lead_ministry_id")),
+            (t.clone(), Alias::new("status")),
+            (t.clone(), Alias::new("completed_on_time")),
+            (t.clone(), Alias::new("n")),
+        ])
+        .from(t.clone())
+        .and_where(Expr::col((t, Alias::new("working_group_id"))).eq(scope.working_group_id))
+        .to_owned();
+    let mut agg = TaskAggregate::default();
+    for row in state.db.query_all(&query).await? {
+        let lead: Uuid = row.try_get_by_index(0)?;
+        let status: String = row.try_get_by_index(1)?;
+        let on_time: bool = row.try_get_by_index(2)?;
+        let count = n(Some(row.try_get_by_index(3)?));
+        if count == 0 {
+            continue;
+        }
+        let active = agg.active_by_lead.entry(lead).or_default();
+        match TaskStatus::parse(&status) {
+            Some(TaskStatus::Active) => {
+                *active += count;
+                agg.active += count;
+            }
+            Some(TaskStatus::Completed) if on_time => agg.completed_on_time += count,
+            Some(TaskStatus::Completed) => agg.completed_late += count,
+            _ => {}
+        }
+    }
+    Ok(agg)
+}
+
+/// Overdue and due-soon counts, as two range counts over the `(working_group_id, status,
+/// due_date)` index: they depend on today, so no tally can hold them.
+pub async fn due_counts(state: &AppState, scope: &Scope) -> AppResult<DueCounts> {
+    use sea_orm::ConnectionTrait;
+    let count = |c: Condition| {
+        Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(Task)
+            .cond_where(Condition::all().add(task::Column::WorkingGroupId.eq(scope.working_group_id)).add(c))
+            .to_owned()
+    };
+    let query = Query::select()
+        .expr(Expr::SubQuery(None, Box::new(count(timeliness_condition(Timeliness::Overdue, scope.today)).into())))
+        .expr(Expr::SubQuery(None, Box::new(count(timeliness_condition(Timeliness::DueSoon, scope.today)).into())))
+        .to_owned();
+    let row = state.db.query_one(&query).await?;
+    let get = |i| row.as_ref().map(|r| r.try_get_by_index::<i64>(i)).transpose();
+    Ok(DueCounts { overdue: n(get(0)?), due_soon: n(get(1)?) })
 }
 
 /// Submitted reports of the period per ministry: (submitted, late, on active tasks it leads).
@@ -208,69 +244,97 @@ fn report_query(scope: &Scope) -> SelectStatement {
         .to_owned()
 }
 
-/// Unresolved blockers by holder (the responsible ministry, else the raiser) and severity, with ages.
+/// Unresolved blockers by holder (the responsible ministry once forwarded, else the raiser) and
+/// severity, from the tallies the database keeps.
 #[derive(Clone, Debug, Default)]
 pub struct BlockerAggregate {
-    pub counts: BlockerCounts,
+    pub total: u64,
+    pub by_severity: BTreeMap<Severity, u64>,
     pub by_holder: HashMap<Uuid, u64>,
 }
 
-type BlockerRow = (Uuid, Severity, i64, Option<i64>, Option<i64>, Option<DateTime<Utc>>);
-
-pub async fn blocker_aggregate(state: &AppState, scope: &Scope) -> AppResult<BlockerAggregate> {
-    let week = scope.now - Duration::days(7);
-    let month = scope.now - Duration::days(30);
-    let newer =
-        |since: DateTime<Utc>| Expr::from(Func::sum(Expr::case(blocker::Column::CreatedAt.gt(since), 1).finally(0)));
-    // The holder: the responsible ministry once forwarded, else the raiser. COUNT(*) keeps the
-    // scan on the covering index.
-    let holder: Expr = Func::coalesce([
-        Expr::col(blocker::Column::ResponsibleMinistryId),
-        Expr::col(blocker::Column::RaisedByMinistryId),
-    ])
-    .into();
-    let rows: Vec<BlockerRow> = Blocker::find()
-        .select_only()
-        .column_as(holder.clone(), "holder")
-        .column(blocker::Column::Severity)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .column_as(newer(week), "week")
-        .column_as(newer(month), "month")
-        .column_as(blocker::Column::CreatedAt.min(), "oldest")
-        .filter(blocker::Column::Status.is_in(super::blockers::UNRESOLVED))
-        .group_by(holder)
-        .group_by(blocker::Column::Severity)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> {
+    use sea_orm::ConnectionTrait;
+    let t = tally("blocker_tallies");
+    let query = Query::select()
+        .columns([
+            (t.clone(), Alias::new("holder_ministry_id")),
+            (t.clone(), Alias::new("severity")),
+            (t.clone(), Alias::new("n")),
+        ])
+        .from(t.clone())
+        .and_where(Expr::col((t, Alias::new("n"))).gt(0))
+        .to_owned();
     let mut agg = BlockerAggregate::default();
-    let (mut week_n, mut month_n) = (0u64, 0u64);
-    let mut oldest: Option<DateTime<Utc>> = None;
-    for (holder, severity, count, w, m, old) in rows {
-        let count = n(Some(count));
-        agg.counts.total += count;
-        *agg.counts.by_severity.entry(severity).or_default() += count;
+    for row in state.db.query_all(&query).await? {
+        let holder: Uuid = row.try_get_by_index(0)?;
+        let severity: String = row.try_get_by_index(1)?;
+        let count = n(Some(row.try_get_by_index(2)?));
+        agg.total += count;
+        if let Some(severity) = Severity::parse(&severity) {
+            *agg.by_severity.entry(severity).or_default() += count;
+        }
         *agg.by_holder.entry(holder).or_default() += count;
-        week_n += n(w);
-        month_n += n(m);
-        oldest = match (oldest, old) {
-            (Some(a), Some(b)) => Some(Ord::min(a, b)),
-            (a, b) => a.or(b),
-        };
     }
-    agg.counts.under_7_days = week_n;
-    agg.counts.from_7_to_30_days = month_n - week_n;
-    agg.counts.over_30_days = agg.counts.total - month_n;
-    agg.counts.oldest_days = oldest.map(|o| (scope.now - o).num_days());
     Ok(agg)
+}
+
+/// Unresolved blockers by age: the ones raised in the last 7 and 30 days are range counts over
+/// the `(status, created_at)` index, the oldest is the first entry of the `unresolved` index.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockerAges {
+    pub under_7_days: u64,
+    pub under_30_days: u64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+pub async fn blocker_ages(state: &AppState, scope: &Scope) -> AppResult<BlockerAges> {
+    use sea_orm::ConnectionTrait;
+    let since = |days: i64| {
+        Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(Blocker)
+            .and_where(blocker::Column::Status.is_in(super::blockers::UNRESOLVED))
+            .and_where(blocker::Column::CreatedAt.gt(scope.now - Duration::days(days)))
+            .to_owned()
+    };
+    let oldest = Query::select()
+        .expr(blocker::Column::CreatedAt.min())
+        .from(Blocker)
+        .and_where(super::blockers::unresolved().eq(true))
+        .to_owned();
+    let query = Query::select()
+        .expr(Expr::SubQuery(None, Box::new(since(7).into())))
+        .expr(Expr::SubQuery(None, Box::new(since(30).into())))
+        .expr(Expr::SubQuery(None, Box::new(oldest.into())))
+        .to_owned();
+    let Some(row) = state.db.query_one(&query).await? else { return Ok(BlockerAges::default()) };
+    Ok(BlockerAges {
+        under_7_days: n(row.try_get_by_index(0)?),
+        under_30_days: n(row.try_get_by_index(1)?),
+        oldest: row.try_get_by_index(2)?,
+    })
+}
+
+impl BlockerAggregate {
+    pub fn counts(&self, ages: BlockerAges, now: DateTime<Utc>) -> BlockerCounts {
+        BlockerCounts {
+            total: self.total,
+            by_severity: self.by_severity.clone(),
+            under_7_days: ages.under_7_days,
+            from_7_to_30_days: ages.under_30_days.saturating_sub(ages.under_7_days),
+            over_30_days: self.total.saturating_sub(ages.under_30_days),
+            oldest_days: ages.oldest.map(|o| (now - o).num_days()),
+        }
+    }
 }
 
 /// How many expected reports are missing: active tasks minus those their lead reported on.
 pub fn missing_total(tasks: &TaskAggregate, reports: &ReportAggregate) -> u64 {
     tasks
-        .by_lead
+        .active_by_lead
         .iter()
-        .map(|(lead, (_, active))| active.saturating_sub(reports.by_ministry.get(lead).map_or(0, |r| r.2)))
+        .map(|(lead, active)| active.saturating_sub(reports.by_ministry.get(lead).map_or(0, |r| r.2)))
         .sum()
 }
 
@@ -293,10 +357,10 @@ pub fn ministry_rows(
     blockers: &BlockerAggregate,
 ) -> Vec<MinistryRow> {
     let mut ids: BTreeSet<Uuid> = members.iter().copied().collect();
-    ids.extend(tasks.by_lead.keys().copied());
+    ids.extend(tasks.active_by_lead.keys().copied());
     ids.into_iter()
         .map(|m| {
-            let active = tasks.by_lead.get(&m).map_or(0, |(_, a)| *a);
+            let active = tasks.active_by_lead.get(&m).copied().unwrap_or(0);
             let (submitted, late, as_lead) = reports.by_ministry.get(&m).copied().unwrap_or_default();
             MinistryRow {
                 ministry_id: m,
@@ -372,14 +436,15 @@ pub struct MonthlySummary {
 pub async fn monthly(state: &AppState, working_group_id: Uuid, period: &str) -> AppResult<MonthlySummary> {
     let s = scope(state, working_group_id, period).await?;
     let (tasks, reports, blockers) =
-        (task_aggregate(state, &s).await?, report_aggregate(state, &s).await?, blocker_aggregate(state, &s).await?);
+        (task_aggregate(state, &s).await?, report_aggregate(state, &s).await?, blocker_aggregate(state).await?);
+    let (due, ages) = (due_counts(state, &s).await?, blocker_ages(state, &s).await?);
     Ok(MonthlySummary {
-        tasks: tasks.totals(),
+        tasks: tasks.totals(due),
         missing_reports: missing_reports(state, &s).await?,
         late_reports: late_reports(state, &s).await?,
         overdue_tasks: overdue_tasks(state, &s).await?,
         ministries: ministry_rows(&members(state, &s).await?, &tasks, &reports, &blockers),
-        blockers: blockers.counts,
+        blockers: blockers.counts(ages, s.now),
         as_of: s.today,
         window: s.window,
     })

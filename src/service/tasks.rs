@@ -197,6 +197,11 @@ pub fn filtered(filter: &TaskFilter, today: NaiveDate) -> Select<Task> {
     select
 }
 
+/// Whether every task of these classes has a due date.
+fn dated_only(classes: &[Timeliness]) -> bool {
+    !classes.is_empty() && classes.iter().all(|c| matches!(c, Timeliness::Overdue | Timeliness::DueSoon))
+}
+
 pub async fn list(
     state: &AppState,
     filter: &TaskFilter,
@@ -206,6 +211,13 @@ pub async fn list(
 ) -> AppResult<Page<task::Model>> {
     let select = filtered(filter, state.clock.today());
     let (key, read): (SortKey, fn(&task::Model) -> KeyValue) = match order {
+        // Overdue and due-soon tasks all have a due date: sorting by the column itself lets the
+        // `(status, due_date)` index give the order, where the undated fallback would sort them all.
+        TaskOrderField::DueDate if filter.timeliness.as_ref().is_some_and(|c| dated_only(c)) => {
+            (SortKey::new(Column::DueDate.into_expr(), KeyKind::Date, descending), |m| {
+                KeyValue::Date(m.due_date.unwrap_or_else(undated))
+            })
+        }
         TaskOrderField::DueDate => {
             (date_key(Column::DueDate, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(undated)))
         }

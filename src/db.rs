@@ -78,6 +78,10 @@ async fn connect_pool(
                 .pragma("wal_autocheckpoint", if for_writers { "0" } else { "1000" })
                 // After a checkpoint resets the log, its file is cut back to 64 MiB.
                 .pragma("journal_size_limit", "67108864")
+                // SQLite runs on a worker thread that hands rows over a bounded channel; with the
+                // default 50, a page of 500 rows stalled the worker ten times, each stall a
+                // thread wake-up on both sides.
+                .row_buffer_size(1024)
         });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |info| {

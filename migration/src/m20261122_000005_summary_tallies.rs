@@ -26,13 +26,13 @@ CREATE TABLE task_tallies (
     lead_ministry_id {uuid} NOT NULL,
     status VARCHAR(32) NOT NULL,
     completed_on_time BOOLEAN NOT NULL,
-    n BIGINT NOT NULL,
+    n INTEGER NOT NULL,
     PRIMARY KEY (working_group_id, lead_ministry_id, status, completed_on_time)
 );
 CREATE TABLE blocker_tallies (
     holder_ministry_id {uuid} NOT NULL,
     severity VARCHAR(32) NOT NULL,
-    n BIGINT NOT NULL,
+    n INTEGER NOT NULL,
     PRIMARY KEY (holder_ministry_id, severity)
 );
 INSERT INTO task_tallies (working_group_id, lead_ministry_id, status, completed_on_time, n)

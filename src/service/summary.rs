@@ -136,36 +136,34 @@ fn tally(table: &str) -> Alias {
 
 pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAggregate> {
     use sea_orm::ConnectionTrait;
-    let t = tally("task_tallies");
+    let col = |c: &str| Expr::col((tally("task_tallies"), Alias::new(c)));
+    let sum_if = |c: Condition| Expr::from(Func::sum(Expr::case(c, col("n")).finally(0)));
+    let completed = |on_time: bool| {
+        sum_if(
+            Condition::all()
+                .add(col("status").eq(TaskStatus::Completed.as_str()))
+                .add(col("completed_on_time").eq(on_time)),
+        )
+    };
+    // One row per lead ministry: the table's key is ordered by lead within a group.
     let query = Query::select()
-        .columns([
-            (t.clone(), Alias::new("lead_ministry_id")),
-            (t.clone(), Alias::new("status")),
-            (t.clone(), Alias::new("completed_on_time")),
-            (t.clone(), Alias::new("n")),
-        ])
-        .from(t.clone())
-        .and_where(Expr::col((t, Alias::new("working_group_id"))).eq(scope.working_group_id))
+        .expr(col("lead_ministry_id"))
+        .expr(sum_if(Condition::all().add(col("status").eq(TaskStatus::Active.as_str()))))
+        .expr(completed(true))
+        .expr(completed(false))
+        .from(tally("task_tallies"))
+        .and_where(col("working_group_id").eq(scope.working_group_id))
+        .add_group_by([col("lead_ministry_id")])
+        .and_having(Expr::from(Func::sum(col("n"))).gt(0))
         .to_owned();
     let mut agg = TaskAggregate::default();
     for row in state.db.query_all(&query).await? {
         let lead: Uuid = row.try_get_by_index(0)?;
-        let status: String = row.try_get_by_index(1)?;
-        let on_time: bool = row.try_get_by_index(2)?;
-        let count = n(Some(row.try_get_by_index(3)?));
-        if count == 0 {
-            continue;
-        }
-        let active = agg.active_by_lead.entry(lead).or_default();
-        match TaskStatus::parse(&status) {
-            Some(TaskStatus::Active) => {
-                *active += count;
-                agg.active += count;
-            }
-            Some(TaskStatus::Completed) if on_time => agg.completed_on_time += count,
-            Some(TaskStatus::Completed) => agg.completed_late += count,
-            _ => {}
-        }
+        let active = n(row.try_get_by_index(1)?);
+        agg.active_by_lead.insert(lead, active);
+        agg.active += active;
+        agg.completed_on_time += n(row.try_get_by_index(2)?);
+        agg.completed_late += n(row.try_get_by_index(3)?);
     }
     Ok(agg)
 }
@@ -254,27 +252,39 @@ pub struct BlockerAggregate {
 }
 
 pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> {
+    use sea_orm::sea_query::UnionType;
     use sea_orm::ConnectionTrait;
-    let t = tally("blocker_tallies");
-    let query = Query::select()
-        .columns([
-            (t.clone(), Alias::new("holder_ministry_id")),
-            (t.clone(), Alias::new("severity")),
-            (t.clone(), Alias::new("n")),
-        ])
-        .from(t.clone())
-        .and_where(Expr::col((t, Alias::new("n"))).gt(0))
+    let col = |c: &str| Expr::col((tally("blocker_tallies"), Alias::new(c)));
+    let total = || Expr::from(Func::sum(col("n")));
+    // A row per holder (with an empty severity), then a row per severity (with no holder).
+    let by = |holder: Expr, severity: Expr, key: &str| {
+        Query::select()
+            .expr(holder)
+            .expr(severity)
+            .expr(total())
+            .from(tally("blocker_tallies"))
+            .add_group_by([col(key)])
+            .and_having(total().gt(0))
+            .to_owned()
+    };
+    let query = by(col("holder_ministry_id"), Expr::val(""), "holder_ministry_id")
+        .union(UnionType::All, by(Expr::cust("NULL"), col("severity"), "severity"))
         .to_owned();
     let mut agg = BlockerAggregate::default();
     for row in state.db.query_all(&query).await? {
-        let holder: Uuid = row.try_get_by_index(0)?;
+        let holder: Option<Uuid> = row.try_get_by_index(0)?;
         let severity: String = row.try_get_by_index(1)?;
-        let count = n(Some(row.try_get_by_index(2)?));
-        agg.total += count;
-        if let Some(severity) = Severity::parse(&severity) {
-            *agg.by_severity.entry(severity).or_default() += count;
+        let count = n(row.try_get_by_index(2)?);
+        match (holder, Severity::parse(&severity)) {
+            (Some(holder), _) => {
+                agg.by_holder.insert(holder, count);
+                agg.total += count;
+            }
+            (None, Some(severity)) => {
+                agg.by_severity.insert(severity, count);
+            }
+            (None, None) => {}
         }
-        *agg.by_holder.entry(holder).or_default() += count;
     }
     Ok(agg)
 }

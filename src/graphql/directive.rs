@@ -45,7 +45,7 @@ impl Directive {
 }
 
 pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Directive>> {
-    Ok(loader(ctx)?.load_one(DirectiveId(id)).await?.map(Directive))
+    Ok(loader(ctx)?.load_one(DirectiveId(id)).await?.map(|m| Directive(std::sync::Arc::unwrap_or_clone(m))))
 }
 
 /// Filters of `directives`.

@@ -54,10 +54,10 @@ fn db_error(err: sea_orm::DbErr) -> async_graphql::Error {
 macro_rules! by_id_loader {
     ($key:ident, $entity:path, $model:ty) => {
         impl Loader<$key> for Loaders {
-            type Value = $model;
+            type Value = std::sync::Arc<$model>;
             type Error = async_graphql::Error;
 
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, std::sync::Arc<$model>> {
                 use $entity as E;
                 let ids = in_list(keys.iter().map(|k| k.0));
                 let rows = E::find()
@@ -65,7 +65,7 @@ macro_rules! by_id_loader {
                     .all(&self.db)
                     .await
                     .map_err(db_error)?;
-                Ok(rows.into_iter().map(|m| ($key(m.id), m)).collect())
+                Ok(rows.into_iter().map(|m| ($key(m.id), std::sync::Arc::new(m))).collect())
             }
         }
     };
@@ -174,8 +174,8 @@ pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_grap
     if wants(ctx, &["cooperatingMinistries"]) {
         let lists = loader.load_many(rows.iter().map(|t| CooperatorsOf(t.id))).await?;
         // Already fetched with the links; feeding them saves the ministries query.
-        let found: Vec<(MinistryId, ministry::Model)> =
-            lists.into_values().flatten().map(|m| (MinistryId(m.id), m)).collect();
+        let found: Vec<(MinistryId, std::sync::Arc<ministry::Model>)> =
+            lists.into_values().flatten().map(|m| (MinistryId(m.id), std::sync::Arc::new(m))).collect();
         loader.feed_many(found).await;
     }
     if wants(ctx, &["directive"]) {

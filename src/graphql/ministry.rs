@@ -11,7 +11,13 @@ use chrono::{DateTime, Utc};
 use entity::enums::MinistryKind;
 use entity::ministry::Model;
 
-pub struct Ministry(pub Model);
+pub struct Ministry(pub std::sync::Arc<Model>);
+
+impl From<Model> for Ministry {
+    fn from(m: Model) -> Self {
+        Self(std::sync::Arc::new(m))
+    }
+}
 
 /// A ministry, ministerial-level agency, government agency, province or other body that leads or
 /// cooperates on tasks, reports, and raises blockers.
@@ -87,7 +93,7 @@ impl MinistryQuery {
         let f = filter.unwrap_or_default();
         let filter = MinistryFilter { search: f.search, kind: f.kind, codes: f.codes };
         let page = ministries::list(state(ctx)?, &filter, &args(first, after, last, before)).await?;
-        Ok(connection(page, Ministry))
+        Ok(connection(page, Ministry::from))
     }
 
     /// One ministry, by `id` or by `code`.
@@ -95,7 +101,7 @@ impl MinistryQuery {
         actor(ctx)?.principal.require(Action::ReadReference)?;
         match (opt_uuid("id", &id)?, code) {
             (Some(id), _) => load(ctx, id).await,
-            (None, Some(code)) => Ok(ministries::by_code(&state(ctx)?.db, &code).await?.map(Ministry)),
+            (None, Some(code)) => Ok(ministries::by_code(&state(ctx)?.db, &code).await?.map(Ministry::from)),
             (None, None) => Err(AppError::bad_input("id", "give `id` or `code`").into()),
         }
     }
@@ -128,7 +134,7 @@ impl MinistryMutation {
     async fn create_ministry(&self, ctx: &Context<'_>, input: CreateMinistryInput) -> Result<Ministry> {
         let input =
             MinistryInput { code: input.code, name_vi: input.name_vi, name_en: input.name_en, kind: input.kind };
-        Ok(Ministry(ministries::create(state(ctx)?, actor(ctx)?, input).await?))
+        Ok(Ministry::from(ministries::create(state(ctx)?, actor(ctx)?, input).await?))
     }
 
     /// Renames or reclassifies a ministry (ADMIN, SECRETARIAT).
@@ -141,6 +147,6 @@ impl MinistryMutation {
     ) -> Result<Ministry> {
         let id = uuid("id", &id)?;
         let input = MinistryUpdate { name_vi: input.name_vi, name_en: input.name_en, kind: input.kind };
-        Ok(Ministry(ministries::update(state(ctx)?, actor(ctx)?, id, expected_version, input).await?))
+        Ok(Ministry::from(ministries::update(state(ctx)?, actor(ctx)?, id, expected_version, input).await?))
     }
 }

@@ -174,7 +174,7 @@ impl MonthlySummary {
     }
     /// Active tasks past their due date, soonest due first.
     async fn overdue_tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        Ok(summary::overdue_tasks(state(ctx)?, &self.scope).await?.into_iter().map(Task).collect())
+        Ok(summary::overdue_tasks(state(ctx)?, &self.scope).await?.into_iter().map(Task::from).collect())
     }
     async fn open_blockers(&self, ctx: &Context<'_>) -> Result<OpenBlockers> {
         let ages = summary::blocker_ages(state(ctx)?, &self.scope).await?;

@@ -18,7 +18,13 @@ use chrono::{DateTime, Utc};
 use entity::enums::{BlockerStatus, TaskStatus};
 use entity::task::Model;
 
-pub struct Task(pub Model);
+pub struct Task(pub std::sync::Arc<Model>);
+
+impl From<Model> for Task {
+    fn from(m: Model) -> Self {
+        Self(std::sync::Arc::new(m))
+    }
+}
 
 /// The named official answerable for a task (đầu mối).
 #[derive(SimpleObject)]
@@ -69,7 +75,7 @@ impl Task {
     /// The ministries that contribute (cơ quan phối hợp).
     async fn cooperating_ministries(&self, ctx: &Context<'_>) -> Result<Vec<Ministry>> {
         let rows = loader(ctx)?.load_one(CooperatorsOf(self.0.id)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(Ministry).collect())
+        Ok(rows.into_iter().map(Ministry::from).collect())
     }
     /// The named official answerable for the task.
     async fn focal_person(&self) -> Option<FocalPerson> {
@@ -228,7 +234,7 @@ impl TaskQuery {
         let page = tasks::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before)).await?;
         let rows: Vec<_> = page.items.iter().map(|(_, t)| t).collect();
         super::loaders::prime_tasks(ctx, &rows).await?;
-        Ok(connection(page, Task))
+        Ok(connection(page, Task::from))
     }
 
     async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Task>> {
@@ -307,7 +313,7 @@ impl TaskMutation {
             expected_output: input.expected_output,
             resources: input.resources,
         };
-        Ok(Task(tasks::create(state(ctx)?, actor(ctx)?, input).await?))
+        Ok(Task::from(tasks::create(state(ctx)?, actor(ctx)?, input).await?))
     }
 
     /// Changes a draft or active task (ADMIN, SECRETARIAT). An active task must stay "7 clear".
@@ -338,17 +344,17 @@ impl TaskMutation {
             expected_output: input.expected_output,
             resources: input.resources,
         };
-        Ok(Task(tasks::update(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version, input).await?))
+        Ok(Task::from(tasks::update(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version, input).await?))
     }
 
     /// Issues a draft: it becomes ACTIVE. Refused with INCOMPLETE_TASK unless all seven "7 rõ" items are set.
     async fn issue_task(&self, ctx: &Context<'_>, id: ID, expected_version: i32) -> Result<Task> {
-        Ok(Task(tasks::issue(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version).await?))
+        Ok(Task::from(tasks::issue(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version).await?))
     }
 
     /// Completes an active task, recording whether it was on time in Vietnam (ADMIN, SECRETARIAT, CHAIR).
     async fn complete_task(&self, ctx: &Context<'_>, id: ID, expected_version: i32) -> Result<Task> {
-        Ok(Task(tasks::complete(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version).await?))
+        Ok(Task::from(tasks::complete(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version).await?))
     }
 
     /// Cancels a draft or active task, with a reason (ADMIN, SECRETARIAT, CHAIR).
@@ -359,6 +365,8 @@ impl TaskMutation {
         expected_version: i32,
         input: CancelTaskInput,
     ) -> Result<Task> {
-        Ok(Task(tasks::cancel(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version, &input.reason).await?))
+        Ok(Task::from(
+            tasks::cancel(state(ctx)?, actor(ctx)?, uuid("id", &id)?, expected_version, &input.reason).await?,
+        ))
     }
 }

@@ -85,7 +85,7 @@ impl PendingReport {
         ministry::load(ctx, self.0.ministry_id).await
     }
     async fn tasks(&self) -> Vec<Task> {
-        self.0.tasks.iter().cloned().map(Task).collect()
+        self.0.tasks.iter().cloned().map(Task::from).collect()
     }
     /// When the ministry was urged for this period, if it was.
     async fn urged_at(&self) -> Option<DateTime<Utc>> {

@@ -84,7 +84,7 @@ impl WorkingGroupMember {
 }
 
 pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<WorkingGroup>> {
-    Ok(loader(ctx)?.load_one(WorkingGroupId(id)).await?.map(WorkingGroup))
+    Ok(loader(ctx)?.load_one(WorkingGroupId(id)).await?.map(|m| WorkingGroup(std::sync::Arc::unwrap_or_clone(m))))
 }
 
 #[derive(Default)]

@@ -221,6 +221,16 @@ impl SqliteWriter {
     }
 }
 
+/// Ticks every `every`, the first at once, for upkeep that only SQLite needs; `None` on PostgreSQL.
+fn sqlite_ticks(db: &DatabaseConnection, every: Duration) -> Option<tokio::time::Interval> {
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return None;
+    }
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Some(ticks)
+}
+
 /// A log this long (about 400 MB) that a checkpoint cannot finish means readers starve it.
 const STARVED_LOG_PAGES: i64 = 100_000;
 
@@ -228,11 +238,7 @@ const STARVED_LOG_PAGES: i64 = 100_000;
 /// path. The writers' connection does not checkpoint when it commits: a commit that did would
 /// hold up every queued writer while it copied pages and synced the file.
 pub async fn checkpoints(db: DatabaseConnection, every: Duration) {
-    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
-        return;
-    }
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let Some(mut ticks) = sqlite_ticks(&db, every) else { return };
     loop {
         ticks.tick().await;
         let pass = sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
@@ -262,11 +268,7 @@ pub async fn checkpoints(db: DatabaseConnection, every: Duration) {
 /// it takes milliseconds). Without statistics the planner can join in the wrong order once a
 /// table has grown. PostgreSQL's autovacuum does this itself.
 pub async fn statistics(db: DatabaseConnection, every: Duration) {
-    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
-        return;
-    }
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let Some(mut ticks) = sqlite_ticks(&db, every) else { return };
     loop {
         ticks.tick().await;
         if let Err(e) = db.execute_unprepared("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002").await {

@@ -415,6 +415,29 @@ async fn agree(sec: &Session<'_>, wg: &str, label: &str) -> Value {
     summary
 }
 
+/// Checks the summary's blocker ages against the listed unresolved blockers' creation times, as of
+/// `now`; returns the summary's ages.
+async fn ages_agree(sec: &Session<'_>, wg: &str, now: &str) -> Value {
+    let q = "query($wg: ID!) {
+        monthlySummary(workingGroupId: $wg, period: \"2026-05\") { openBlockers { under7Days from7To30Days over30Days oldestDays } }
+        blockers(first: 500, filter: { status: [OPEN, FORWARDED, IN_PROGRESS, ESCALATED] }) { nodes { createdAt } } }";
+    let d = sec.data(q, json!({ "wg": wg })).await;
+    let now = chrono::DateTime::parse_from_rfc3339(now).unwrap();
+    let created: Vec<_> = d["blockers"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| chrono::DateTime::parse_from_rfc3339(&s(&b["createdAt"])).unwrap())
+        .collect();
+    let newer = |days: i64| created.iter().filter(|c| **c > now - chrono::Duration::days(days)).count();
+    let recount = json!({
+        "under7Days": newer(7), "from7To30Days": newer(30) - newer(7), "over30Days": created.len() - newer(30),
+        "oldestDays": created.iter().min().map(|o| (now - *o).num_days()),
+    });
+    assert_eq!(d["monthlySummary"]["openBlockers"], recount, "[{}] ages as of {now}", sec.app.backend);
+    recount
+}
+
 /// The summary's counts are kept by the database as rows change; after every kind of change they
 /// agree with a count of the rows themselves.
 #[tokio::test]
@@ -524,6 +547,18 @@ async fn summary_counts_follow_every_change_of_tasks_and_blockers() {
             app.backend
         );
         assert_eq!(last["holders"]["MOF"].as_i64().unwrap(), 1 + before["holders"]["MOF"].as_i64().unwrap_or(0));
+
+        // Ages are counted against the clock: b is 15 days old and d new, then both over 30.
+        app.set_now("2027-01-20T03:00:00Z");
+        let moit = relogin(&app, moit).await;
+        moit.data(RAISE, raise("MEDIUM")).await;
+        let sec = relogin(&app, sec).await;
+        let ages = ages_agree(&sec, &wg, "2027-01-20T03:00:00Z").await;
+        assert!(ages["under7Days"].as_i64().unwrap() >= 1 && ages["from7To30Days"].as_i64().unwrap() >= 1);
+        app.set_now("2027-02-25T03:00:00Z");
+        let sec = relogin(&app, sec).await;
+        let ages = ages_agree(&sec, &wg, "2027-02-25T03:00:00Z").await;
+        assert!(ages["over30Days"].as_i64().unwrap() >= 2, "[{}] {ages}", app.backend);
         app.finish().await;
     }
 }

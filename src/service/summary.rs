@@ -130,13 +130,15 @@ impl TaskAggregate {
     }
 }
 
-fn tally(table: &str) -> Alias {
-    Alias::new(table)
+/// A one-row, one-column query as a value in another query's select list.
+fn scalar(query: SelectStatement) -> Expr {
+    Expr::SubQuery(None, Box::new(query.into()))
 }
 
 pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAggregate> {
     use sea_orm::ConnectionTrait;
-    let col = |c: &str| Expr::col((tally("task_tallies"), Alias::new(c)));
+    let table = Alias::new("task_tallies");
+    let col = |c: &str| Expr::col((table.clone(), Alias::new(c)));
     let sum_if = |c: Condition| Expr::from(Func::sum(Expr::case(c, col("n")).finally(0)));
     let completed = |on_time: bool| {
         sum_if(
@@ -151,7 +153,7 @@ pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAg
         .expr(sum_if(Condition::all().add(col("status").eq(TaskStatus::Active.as_str()))))
         .expr(completed(true))
         .expr(completed(false))
-        .from(tally("task_tallies"))
+        .from(table.clone())
         .and_where(col("working_group_id").eq(scope.working_group_id))
         .add_group_by([col("lead_ministry_id")])
         .and_having(Expr::from(Func::sum(col("n"))).gt(0))
@@ -180,12 +182,11 @@ pub async fn due_counts(state: &AppState, scope: &Scope) -> AppResult<DueCounts>
             .to_owned()
     };
     let query = Query::select()
-        .expr(Expr::SubQuery(None, Box::new(count(timeliness_condition(Timeliness::Overdue, scope.today)).into())))
-        .expr(Expr::SubQuery(None, Box::new(count(timeliness_condition(Timeliness::DueSoon, scope.today)).into())))
+        .expr(scalar(count(timeliness_condition(Timeliness::Overdue, scope.today))))
+        .expr(scalar(count(timeliness_condition(Timeliness::DueSoon, scope.today))))
         .to_owned();
-    let row = state.db.query_one(&query).await?;
-    let get = |i| row.as_ref().map(|r| r.try_get_by_index::<i64>(i)).transpose();
-    Ok(DueCounts { overdue: n(get(0)?), due_soon: n(get(1)?) })
+    let Some(row) = state.db.query_one(&query).await? else { return Ok(DueCounts::default()) };
+    Ok(DueCounts { overdue: n(row.try_get_by_index(0)?), due_soon: n(row.try_get_by_index(1)?) })
 }
 
 /// Submitted reports of the period per ministry: (submitted, late, on active tasks it leads).
@@ -254,7 +255,8 @@ pub struct BlockerAggregate {
 pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> {
     use sea_orm::sea_query::UnionType;
     use sea_orm::ConnectionTrait;
-    let col = |c: &str| Expr::col((tally("blocker_tallies"), Alias::new(c)));
+    let table = Alias::new("blocker_tallies");
+    let col = |c: &str| Expr::col((table.clone(), Alias::new(c)));
     let total = || Expr::from(Func::sum(col("n")));
     // A row per holder (with an empty severity), then a row per severity (with no holder).
     let by = |holder: Expr, severity: Expr, key: &str| {
@@ -262,7 +264,7 @@ pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> 
             .expr(holder)
             .expr(severity)
             .expr(total())
-            .from(tally("blocker_tallies"))
+            .from(table.clone())
             .add_group_by([col(key)])
             .and_having(total().gt(0))
             .to_owned()
@@ -313,11 +315,7 @@ pub async fn blocker_ages(state: &AppState, scope: &Scope) -> AppResult<BlockerA
         .from(Blocker)
         .and_where(super::blockers::unresolved().eq(true))
         .to_owned();
-    let query = Query::select()
-        .expr(Expr::SubQuery(None, Box::new(since(7).into())))
-        .expr(Expr::SubQuery(None, Box::new(since(30).into())))
-        .expr(Expr::SubQuery(None, Box::new(oldest.into())))
-        .to_owned();
+    let query = Query::select().expr(scalar(since(7))).expr(scalar(since(30))).expr(scalar(oldest)).to_owned();
     let Some(row) = state.db.query_one(&query).await? else { return Ok(BlockerAges::default()) };
     Ok(BlockerAges {
         under_7_days: n(row.try_get_by_index(0)?),

@@ -173,6 +173,7 @@ impl Application {
             max_batch: server.max_batch,
             trust_forwarded_for: server.trust_forwarded_for,
             debug_sql_capture: server.debug_sql_capture,
+            documents: Arc::default(),
         };
         let router = http::router(http_state, server.max_body_bytes);
         let listener = TcpListener::bind(server.bind_addr)

@@ -84,6 +84,42 @@ struct Stats {
     statements: u64,
     elapsed: Duration,
     first_error: Option<String>,
+    /// CPU time the server and this process (the clients) used while the clients ran.
+    cpu: Option<CpuUse>,
+}
+
+/// CPU time of the server process and of this one.
+#[derive(Clone, Copy)]
+struct CpuUse {
+    server: Duration,
+    client: Duration,
+}
+
+/// The server child's process id, for reading its CPU time.
+static SERVER_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// User plus system time of a process, from `/proc/PID/stat` (in USER_HZ ticks, 100 a second on Linux).
+fn process_cpu(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    Duration::from_millis(ticks * 10)
+}
+
+impl CpuUse {
+    fn now() -> Self {
+        let server = match SERVER_PID.load(Ordering::Relaxed) {
+            0 => Duration::ZERO,
+            pid => process_cpu(&pid.to_string()),
+        };
+        Self { server, client: process_cpu("self") }
+    }
+
+    fn since(self, start: CpuUse) -> Self {
+        Self { server: self.server.saturating_sub(start.server), client: self.client.saturating_sub(start.client) }
+    }
 }
 
 impl Stats {
@@ -110,6 +146,12 @@ impl Stats {
         let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
         self.latencies[i].as_secs_f64() * 1e3
     }
+    /// Server and client CPU milliseconds per request.
+    fn cpu_per_request(&self) -> Option<(f64, f64)> {
+        let n = self.count().max(1) as f64;
+        self.cpu.map(|c| (c.server.as_secs_f64() * 1e3 / n, c.client.as_secs_f64() * 1e3 / n))
+    }
+
     fn per_request_statements(&self) -> f64 {
         self.statements as f64 / self.count().max(1) as f64
     }
@@ -161,44 +203,91 @@ struct Outcome {
     statements: u64,
     error: Option<String>,
     rate_limited: bool,
-    body: Value,
+    body: Vec<u8>,
+}
+
+impl Outcome {
+    /// The whole body as a JSON tree, for the few calls that read more than their errors.
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A response read for what the harness checks: `data` as `D` (by default only checked to be
+/// there and well formed, not built) and the first error's code and message.
+#[derive(serde::Deserialize)]
+struct Envelope<D> {
+    data: Option<D>,
+    #[serde(default)]
+    errors: Vec<ErrorBody>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    extensions: Option<ErrorExtensions>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorExtensions {
+    code: Option<String>,
 }
 
 impl Client {
     async fn call(&self, token: &str, query: &str, variables: Value, capture: bool) -> Outcome {
+        self.call_as::<serde::de::IgnoredAny>(token, query, variables, capture).await.0
+    }
+
+    /// A call whose `data` is read as `D`. Every body is parsed in full: a body that is not
+    /// JSON, has `errors`, or lacks `data` is a failure.
+    async fn call_as<D: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        capture: bool,
+    ) -> (Outcome, Option<D>) {
         let started = Instant::now();
         let mut req =
             self.http.post(&self.url).bearer_auth(token).json(&json!({ "query": query, "variables": variables }));
         if capture {
             req = req.header("x-capture-sql", "1");
         }
-        match req.send().await {
-            Err(e) => Outcome {
-                latency: started.elapsed(),
-                statements: 0,
-                error: Some(e.to_string()),
-                rate_limited: false,
-                body: Value::Null,
-            },
-            Ok(res) => {
-                let status = res.status().as_u16();
-                let statements = res
-                    .headers()
-                    .get("x-sql-statements")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                let body: Value = res.json().await.unwrap_or(Value::Null);
-                let latency = started.elapsed();
-                let code = body["errors"][0]["extensions"]["code"].as_str().map(str::to_owned);
-                let rate_limited = code.as_deref() == Some("RATE_LIMITED");
-                let error = match (status, code) {
-                    (200, None) if !body["data"].is_null() => None,
-                    (s, c) => Some(format!("{s} {}: {}", c.unwrap_or_default(), body["errors"][0]["message"])),
-                };
-                Outcome { latency, statements, error, rate_limited, body }
+        let res = match req.send().await {
+            Err(e) => {
+                let error = Some(e.to_string());
+                let out =
+                    Outcome { latency: started.elapsed(), statements: 0, error, rate_limited: false, body: Vec::new() };
+                return (out, None);
             }
-        }
+            Ok(res) => res,
+        };
+        let status = res.status().as_u16();
+        let statements = res
+            .headers()
+            .get("x-sql-statements")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let body = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let latency = started.elapsed();
+        let (data, first_error) = match serde_json::from_slice::<Envelope<D>>(&body) {
+            Ok(envelope) => (envelope.data, envelope.errors.into_iter().next()),
+            Err(e) => (None, Some(ErrorBody { message: format!("unreadable body: {e}"), extensions: None })),
+        };
+        let code = first_error.as_ref().and_then(|e| e.extensions.as_ref()).and_then(|x| x.code.clone());
+        let rate_limited = code.as_deref() == Some("RATE_LIMITED");
+        let error = match (status, &first_error, &data) {
+            (200, None, Some(_)) => None,
+            _ => Some(format!(
+                "{status} {}: {}",
+                code.unwrap_or_default(),
+                first_error.map(|e| e.message).unwrap_or_else(|| "no data".into())
+            )),
+        };
+        (Outcome { latency, statements, error, rate_limited, body }, data)
     }
 
     async fn capture(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<(Set, Value)> {
@@ -206,7 +295,8 @@ impl Client {
         if let Some(e) = out.error {
             bail!("capturing failed: {e}");
         }
-        let set = out.body["extensions"]["sqlStatements"]
+        let body = out.json();
+        let set = body["extensions"]["sqlStatements"]
             .as_array()
             .context("no sqlStatements in the answer: is DEBUG_SQL_CAPTURE on?")?
             .iter()
@@ -215,7 +305,7 @@ impl Client {
                 values: s["values"].as_array().cloned().unwrap_or_default(),
             })
             .collect();
-        Ok((set, out.body))
+        Ok((set, body))
     }
 }
 
@@ -246,6 +336,7 @@ async fn start_server(database_url: &str, extra: &[(&str, &str)]) -> anyhow::Res
         cmd.env(k, v);
     }
     let child = cmd.spawn().context("starting the server")?;
+    SERVER_PID.store(child.id(), Ordering::Relaxed);
     let base = format!("http://127.0.0.1:{port}");
     let probe = reqwest::Client::new();
     loop {
@@ -267,6 +358,7 @@ where
     Fut: std::future::Future<Output = Vec<Outcome>> + Send,
 {
     let job = Arc::new(job);
+    let cpu = CpuUse::now();
     let started = Instant::now();
     let mut handles = Vec::new();
     for c in 0..clients {
@@ -283,7 +375,9 @@ where
             stats
         }));
     }
-    gather(handles, started).await
+    let mut total = gather(handles, started).await;
+    total.cpu = Some(CpuUse::now().since(cpu));
+    total
 }
 
 /// The clients' figures together, timed from `started`.
@@ -503,29 +597,52 @@ async fn scenario_point(
     Ok(Row { scenario: "point".into(), stats, floor: Some(fl) })
 }
 
+/// What a script reads of a page of blockers to ask for the next; the nodes are checked to be
+/// well-formed JSON but not built.
+#[derive(serde::Deserialize)]
+struct PullPage {
+    blockers: PullConnection,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PullConnection {
+    page_info: PageInfo,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    fn of(body: &Value) -> Option<Self> {
+        serde_json::from_value(body["data"]["blockers"]["pageInfo"].clone()).ok()
+    }
+}
+
 async fn full_pull(client: &Client, token: &str, capture: bool, sets: &mut Vec<Set>) -> anyhow::Result<Vec<Outcome>> {
-    let mut after = Value::Null;
+    let mut after: Option<String> = None;
     let mut outcomes = Vec::new();
     loop {
-        let (body, out) = if capture {
+        let page = if capture {
             let (set, body) = client.capture(token, PULL, json!({ "after": after })).await?;
             sets.push(set);
-            (body, None)
+            PageInfo::of(&body)
         } else {
-            let out = client.call(token, PULL, json!({ "after": after }), false).await;
-            (out.body.clone(), Some(out))
-        };
-        let more = body["data"]["blockers"]["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false);
-        after = body["data"]["blockers"]["pageInfo"]["endCursor"].clone();
-        if let Some(out) = out {
+            let (out, data) = client.call_as::<PullPage>(token, PULL, json!({ "after": after }), false).await;
             let failed = out.error.is_some();
             outcomes.push(out);
             if failed {
                 break;
             }
-        }
-        if !more {
-            break;
+            data.map(|d| d.blockers.page_info)
+        };
+        match page {
+            Some(PageInfo { has_next_page: true, end_cursor: Some(cursor) }) => after = Some(cursor),
+            _ => break,
         }
     }
     Ok(outcomes)
@@ -624,7 +741,7 @@ async fn scenario_burst(
         let token = login(client, username).await?;
         let user_id = {
             let out = client.call(&token, "{ me { id } }", json!({}), false).await;
-            out.body["data"]["me"]["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).unwrap_or_default()
+            out.json()["data"]["me"]["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).unwrap_or_default()
         };
         tokens.entry(*ministry).or_default().push((token, user_id));
     }
@@ -647,6 +764,7 @@ async fn scenario_burst(
         async move {
             // Popped from the back: reversed, so submissions go out in order.
             let queue = Arc::new(Mutex::new(work.into_iter().enumerate().rev().collect::<Vec<_>>()));
+            let cpu = CpuUse::now();
             let started = Instant::now();
             let mut handles = Vec::new();
             for c in 0..clients {
@@ -674,7 +792,9 @@ async fn scenario_burst(
                     stats
                 }));
             }
-            gather(handles, started).await
+            let mut total = gather(handles, started).await;
+            total.cpu = Some(CpuUse::now().since(cpu));
+            total
         }
     };
     eprintln!("  burst: {n} submissions from {} officers at full speed…", args.burst_clients);
@@ -719,9 +839,9 @@ async fn scenario_burst(
 fn print_table(title: &str, rows: &mut [Row]) {
     println!("\n### {title}\n");
     println!(
-        "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors | floor req/s | % of floor |"
+        "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors | floor req/s | % of floor | server CPU ms/req | client CPU ms/req |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows.iter_mut() {
         let (floor_rps, ratio) = match r.floor.as_mut() {
             Some(f) if f.errors == 0 => (format!("{:.0}", f.rps()), format!("{:.0}%", 100.0 * r.stats.rps() / f.rps())),
@@ -731,8 +851,12 @@ fn print_table(title: &str, rows: &mut [Row]) {
             ),
             None => ("-".into(), "-".into()),
         };
+        let (server_cpu, client_cpu) = match r.stats.cpu_per_request() {
+            Some((server, client)) => (format!("{server:.2}"), format!("{client:.2}")),
+            None => ("-".into(), "-".into()),
+        };
         println!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {} | {} |",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {} | {} | {} | {} |",
             r.scenario,
             r.stats.count(),
             r.stats.rps(),
@@ -742,7 +866,9 @@ fn print_table(title: &str, rows: &mut [Row]) {
             r.stats.per_request_statements(),
             r.stats.errors,
             floor_rps,
-            ratio
+            ratio,
+            server_cpu,
+            client_cpu
         );
         if let Some(e) = &r.stats.first_error {
             println!("\nfirst error of {}: {e}\n", r.scenario);

@@ -97,3 +97,6 @@ impl AuditQuery {
         Ok(connection(page, AuditEvent))
     }
 }
+
+/// Few fields, seldom in bulk: every field goes through its resolver.
+impl super::direct::PlainFields for AuditEvent {}

@@ -1,6 +1,7 @@
 //! Sign-in, the caller, users and service tokens.
 
 use super::connection::{args, connection, Conn};
+use super::direct::Direct;
 use super::ministry::{self, Ministry};
 use super::{actor, id, opt_uuid, state, uuid};
 use crate::auth::{PrincipalKind, Scope};
@@ -28,7 +29,7 @@ impl User {
         self.0.role
     }
     /// The ministry a MINISTRY_OFFICER acts for.
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         match self.0.ministry_id {
             Some(id) => ministry::load(ctx, id).await,
             None => Ok(None),
@@ -85,7 +86,7 @@ impl ServiceToken {
         users::scopes_of(&self.0)
     }
     /// The ministry it acts for, with `reports:write` or `blockers:write`.
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         match self.0.ministry_id {
             Some(id) => ministry::load(ctx, id).await,
             None => Ok(None),
@@ -268,3 +269,7 @@ impl AuthMutation {
         Ok(ServiceToken(users::revoke_token(state(ctx)?, actor(ctx)?, uuid("id", &id)?).await?))
     }
 }
+
+/// Few fields, seldom in bulk: every field goes through its resolver.
+impl super::direct::PlainFields for User {}
+impl super::direct::PlainFields for ServiceToken {}

@@ -1,6 +1,7 @@
 //! Blockers and their events.
 
 use super::connection::{args, connection, Conn};
+use super::direct::{opt_text, text, value, Direct, PlainFields, Related};
 use super::ministry::{self, Ministry};
 use super::report::Actor;
 use super::scalars::Date;
@@ -8,10 +9,12 @@ use super::task::{self, Direction, Task};
 use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField, RaiseInput, Step};
-use async_graphql::{Context, InputObject, Object, Result, ID};
+use crate::service::AppState;
+use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, Value, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Severity};
 use entity::{blocker, blocker_event};
+use std::sync::Arc;
 
 pub struct Blocker(pub blocker::Model);
 
@@ -45,7 +48,7 @@ impl Blocker {
         self.0.origin_name.as_deref()
     }
     /// The ministry that raised it.
-    async fn raised_by(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn raised_by(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         ministry::load(ctx, self.0.raised_by_ministry_id).await
     }
     /// The person or script that raised it.
@@ -53,14 +56,14 @@ impl Blocker {
         Actor { id: id(self.0.raised_by_actor_id), name: self.0.raised_by_actor_name.clone() }
     }
     /// The ministry it was forwarded to, which must clear it.
-    async fn responsible_ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn responsible_ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         match self.0.responsible_ministry_id {
             Some(id) => ministry::load(ctx, id).await,
             None => Ok(None),
         }
     }
     /// The task it holds up, if any.
-    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Direct<Task>>> {
         match self.0.task_id {
             Some(id) => task::load(ctx, id).await,
             None => Ok(None),
@@ -100,6 +103,42 @@ impl Blocker {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+}
+
+impl PlainFields for Blocker {
+    fn plain(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+        let b = &self.0;
+        Some(match name {
+            "id" => value(&id(b.id)),
+            "title" => text(&b.title),
+            "description" => text(&b.description),
+            "severity" => value(&b.severity),
+            "category" => value(&b.category),
+            "status" => value(&b.status),
+            "origin" => value(&b.origin),
+            "originName" => opt_text(b.origin_name.as_deref()),
+            "dueDate" => value(&b.due_date.map(Date)),
+            "overdue" => value(&blockers::is_overdue(b, ctx.data_opt::<Arc<AppState>>()?.clock.today())),
+            "resolution" => opt_text(b.resolution.as_deref()),
+            "escalatedTo" => opt_text(b.escalated_to.as_deref()),
+            "escalationReason" => opt_text(b.escalation_reason.as_deref()),
+            "resolvedAt" => value(&b.resolved_at),
+            "version" => value(&b.version),
+            "createdAt" => value(&b.created_at),
+            "updatedAt" => value(&b.updated_at),
+            _ => return None,
+        })
+    }
+
+    fn related(&self, name: &str) -> Option<Related> {
+        let b = &self.0;
+        match name {
+            "raisedBy" => Some(Related::Ministry(Some(b.raised_by_ministry_id))),
+            "responsibleMinistry" => Some(Related::Ministry(b.responsible_ministry_id)),
+            "task" => Some(Related::Task(b.task_id)),
+            _ => None,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Relay connections over the service's keyset pages.
 
+use super::direct::{Direct, PlainFields};
 use crate::service::page::{CountQuery, Page, PageArgs};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Object, Result};
@@ -15,14 +16,15 @@ impl TotalCount {
     }
 }
 
-pub type Conn<N> = Connection<String, N, TotalCount, EmptyFields>;
+/// Nodes resolve their plain fields directly (see `direct`).
+pub type Conn<N> = Connection<String, Direct<N>, TotalCount, EmptyFields>;
 
 pub fn connection<M, N>(page: Page<M>, node: impl Fn(M) -> N) -> Conn<N>
 where
-    N: async_graphql::OutputType,
+    N: PlainFields,
 {
     let mut conn = Connection::with_additional_fields(page.has_previous, page.has_next, TotalCount(page.count));
-    conn.edges.extend(page.items.into_iter().map(|(cursor, m)| Edge::new(cursor, node(m))));
+    conn.edges.extend(page.items.into_iter().map(|(cursor, m)| Edge::new(cursor, Direct(node(m)))));
     conn
 }
 

@@ -110,3 +110,6 @@ impl DirectiveMutation {
         Ok(Directive(directives::create(state(ctx)?, actor(ctx)?, input).await?))
     }
 }
+
+/// Few fields, seldom in bulk: every field goes through its resolver.
+impl super::direct::PlainFields for Directive {}

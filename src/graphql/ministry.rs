@@ -1,12 +1,13 @@
 //! Ministries and agencies.
 
 use super::connection::{args, connection, Conn};
+use super::direct::{text, value, Direct, PlainFields};
 use super::loaders::MinistryId;
 use super::{actor, id, loader, opt_uuid, state, uuid};
 use crate::error::AppError;
 use crate::service::access::Action;
 use crate::service::ministries::{self, MinistryFilter, MinistryInput, MinistryUpdate};
-use async_graphql::{Context, InputObject, Object, Result, ID};
+use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, Value, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::MinistryKind;
 use entity::ministry::Model;
@@ -59,8 +60,25 @@ impl Ministry {
 }
 
 /// Loads a ministry through the request's loader.
-pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Ministry>> {
-    Ok(loader(ctx)?.load_one(MinistryId(id)).await?.map(Ministry))
+pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Direct<Ministry>>> {
+    Ok(loader(ctx)?.load_one(MinistryId(id)).await?.map(|m| Direct(Ministry(m))))
+}
+
+impl PlainFields for Ministry {
+    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+        let m = &self.0;
+        Some(match name {
+            "id" => value(&id(m.id)),
+            "code" => text(&m.code),
+            "nameVi" | "name" => text(&m.name_vi),
+            "nameEn" => text(&m.name_en),
+            "kind" => value(&m.kind),
+            "version" => value(&m.version),
+            "createdAt" => value(&m.created_at),
+            "updatedAt" => value(&m.updated_at),
+            _ => return None,
+        })
+    }
 }
 
 /// Filters of `ministries`.
@@ -97,11 +115,18 @@ impl MinistryQuery {
     }
 
     /// One ministry, by `id` or by `code`.
-    async fn ministry(&self, ctx: &Context<'_>, id: Option<ID>, code: Option<String>) -> Result<Option<Ministry>> {
+    async fn ministry(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        code: Option<String>,
+    ) -> Result<Option<Direct<Ministry>>> {
         actor(ctx)?.principal.require(Action::ReadReference)?;
         match (opt_uuid("id", &id)?, code) {
             (Some(id), _) => load(ctx, id).await,
-            (None, Some(code)) => Ok(ministries::by_code(&state(ctx)?.db, &code).await?.map(Ministry::from)),
+            (None, Some(code)) => {
+                Ok(ministries::by_code(&state(ctx)?.db, &code).await?.map(|m| Direct(Ministry::from(m))))
+            }
             (None, None) => Err(AppError::bad_input("id", "give `id` or `code`").into()),
         }
     }

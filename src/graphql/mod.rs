@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod blocker;
 pub mod connection;
+pub mod direct;
 pub mod directive;
 pub mod loaders;
 pub mod ministry;

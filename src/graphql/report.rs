@@ -1,6 +1,7 @@
 //! Monthly reports and reporting periods.
 
 use super::connection::{args, connection, Conn};
+use super::direct::{opt_text, text, value, Direct, PlainFields, Related};
 use super::ministry::{self, Ministry};
 use super::scalars::Date;
 use super::task::{self, Task};
@@ -8,7 +9,7 @@ use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::periods::{Period, PeriodWindow};
 use crate::service::reports::{self, ReportFilter, ReportInput, ReviewDecision};
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, SimpleObject, Value, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{Health, ReportStatus};
 use entity::{monthly_report, report_revision};
@@ -28,11 +29,11 @@ impl MonthlyReport {
     async fn id(&self) -> ID {
         id(self.0.id)
     }
-    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Direct<Task>>> {
         task::load(ctx, self.0.task_id).await
     }
     /// The reporting ministry.
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         ministry::load(ctx, self.0.ministry_id).await
     }
     /// `YYYY-MM`.
@@ -102,6 +103,39 @@ impl MonthlyReport {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+}
+
+impl PlainFields for MonthlyReport {
+    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+        let r = &self.0;
+        Some(match name {
+            "id" => value(&id(r.id)),
+            "period" => text(&r.period),
+            "status" => value(&r.status),
+            "progressPercent" => value(&r.progress_percent),
+            "health" => value(&r.health),
+            "summary" => text(&r.summary),
+            "achievements" => opt_text(r.achievements.as_deref()),
+            "nextSteps" => opt_text(r.next_steps.as_deref()),
+            "submittedAt" => value(&r.submitted_at),
+            "late" => value(&r.late),
+            "revision" => value(&r.revision),
+            "reviewComment" => opt_text(r.review_comment.as_deref()),
+            "reviewedAt" => value(&r.reviewed_at),
+            "version" => value(&r.version),
+            "createdAt" => value(&r.created_at),
+            "updatedAt" => value(&r.updated_at),
+            _ => return None,
+        })
+    }
+
+    fn related(&self, name: &str) -> Option<Related> {
+        match name {
+            "task" => Some(Related::Task(Some(self.0.task_id))),
+            "ministry" => Some(Related::Ministry(Some(self.0.ministry_id))),
+            _ => None,
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! matrix as queries applies.
 
 use super::blocker::Blocker;
+use super::direct::Direct;
 use super::ministry::{self, Ministry};
 use super::report::MonthlyReport;
 use super::task::{self, Task};
@@ -137,7 +138,7 @@ impl MonthlyReportChange {
         self.event.payload.get("period").and_then(Value::as_str)
     }
     /// The reporting (or urged) ministry.
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         match uuid_at(&self.event.payload, "ministryId") {
             Some(m) => ministry::load(ctx, m).await,
             None => Ok(None),
@@ -151,7 +152,7 @@ impl MonthlyReportChange {
         Ok(found.map(MonthlyReport))
     }
     /// For an urging: the tasks whose reports are missing.
-    async fn missing_tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
+    async fn missing_tasks(&self, ctx: &Context<'_>) -> Result<Vec<Direct<Task>>> {
         let ids: Vec<Uuid> = self
             .event
             .payload

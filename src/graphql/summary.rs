@@ -1,12 +1,13 @@
 //! The monthly summary for the Steering Committee.
 
+use super::direct::{value, Direct, PlainFields, Related};
 use super::ministry::{self, Ministry};
 use super::report::{MonthlyReport, ReportingPeriod};
 use super::task::{self, Task};
 use super::{actor, state, uuid};
 use crate::service::access::Action;
 use crate::service::summary::{self, BlockerCounts, MinistryRow, TaskCounts};
-use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, ContextSelectionSet, Object, Result, SimpleObject, Value, ID};
 use entity::enums::Severity;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -46,10 +47,10 @@ pub struct MissingReport {
 /// A (ministry, task) report that has not been submitted.
 #[Object]
 impl MissingReport {
-    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+    async fn task(&self, ctx: &Context<'_>) -> Result<Option<Direct<Task>>> {
         task::load(ctx, self.task_id).await
     }
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         ministry::load(ctx, self.ministry_id).await
     }
 }
@@ -93,7 +94,7 @@ pub struct MinistrySummary(MinistryRow);
 /// One ministry's line in the summary.
 #[Object]
 impl MinistrySummary {
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         ministry::load(ctx, self.0.ministry_id).await
     }
     /// Reports expected from it this period (one per active task it leads).
@@ -113,6 +114,24 @@ impl MinistrySummary {
     /// Unresolved blockers it must clear (or raised and not yet forwarded).
     async fn open_blockers(&self) -> u64 {
         self.0.open_blockers
+    }
+}
+
+impl PlainFields for MinistrySummary {
+    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+        let row = &self.0;
+        Some(match name {
+            "expected" => value(&row.expected),
+            "submitted" => value(&row.submitted),
+            "missing" => value(&row.missing),
+            "late" => value(&row.late),
+            "openBlockers" => value(&row.open_blockers),
+            _ => return None,
+        })
+    }
+
+    fn related(&self, name: &str) -> Option<Related> {
+        (name == "ministry").then_some(Related::Ministry(Some(self.0.ministry_id)))
     }
 }
 
@@ -173,18 +192,21 @@ impl MonthlySummary {
         Ok(summary::late_reports(state(ctx)?, &self.scope).await?.into_iter().map(MonthlyReport).collect())
     }
     /// Active tasks past their due date, soonest due first.
-    async fn overdue_tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        Ok(summary::overdue_tasks(state(ctx)?, &self.scope).await?.into_iter().map(Task::from).collect())
+    async fn overdue_tasks(&self, ctx: &Context<'_>) -> Result<Vec<Direct<Task>>> {
+        Ok(summary::overdue_tasks(state(ctx)?, &self.scope).await?.into_iter().map(|t| Direct(Task::from(t))).collect())
     }
     async fn open_blockers(&self, ctx: &Context<'_>) -> Result<OpenBlockers> {
         let ages = summary::blocker_ages(state(ctx)?, &self.scope).await?;
         Ok((&self.blockers(ctx).await?.counts(ages, self.scope.now)).into())
     }
     /// A row per ministry of the working group (and per lead ministry of its tasks).
-    async fn ministries(&self, ctx: &Context<'_>) -> Result<Vec<MinistrySummary>> {
+    async fn ministries(&self, ctx: &Context<'_>) -> Result<Vec<Direct<MinistrySummary>>> {
         let members = summary::members(state(ctx)?, &self.scope).await?;
         let (tasks, reports, blockers) = (self.tasks(ctx).await?, self.reports(ctx).await?, self.blockers(ctx).await?);
-        Ok(summary::ministry_rows(&members, tasks, reports, blockers).into_iter().map(MinistrySummary).collect())
+        Ok(summary::ministry_rows(&members, tasks, reports, blockers)
+            .into_iter()
+            .map(|row| Direct(MinistrySummary(row)))
+            .collect())
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::blocker::Blocker;
 use super::connection::{args, connection, Conn};
+use super::direct::{opt_text, text, value, Direct, PlainFields, Related};
 use super::directive::{self, Directive};
 use super::loaders::{CooperatorsOf, TaskId};
 use super::ministry::{self, Ministry};
@@ -13,10 +14,14 @@ use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField};
 use crate::service::reports::{self, ReportFilter};
 use crate::service::tasks::{self, ClarityItem, TaskFilter, TaskInput, TaskOrderField, Timeliness};
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use crate::service::AppState;
+use async_graphql::{
+    Context, ContextSelectionSet, InputObject, MaybeUndefined, Object, Result, SimpleObject, Value, ID,
+};
 use chrono::{DateTime, Utc};
 use entity::enums::{BlockerStatus, TaskStatus};
 use entity::task::Model;
+use std::sync::Arc;
 
 pub struct Task(pub std::sync::Arc<Model>);
 
@@ -69,13 +74,13 @@ impl Task {
         self.0.due_date.map(Date)
     }
     /// The ministry accountable for the task (cơ quan chủ trì).
-    async fn lead_ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn lead_ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         ministry::load(ctx, self.0.lead_ministry_id).await
     }
     /// The ministries that contribute (cơ quan phối hợp).
-    async fn cooperating_ministries(&self, ctx: &Context<'_>) -> Result<Vec<Ministry>> {
+    async fn cooperating_ministries(&self, ctx: &Context<'_>) -> Result<Vec<Direct<Ministry>>> {
         let rows = loader(ctx)?.load_one(CooperatorsOf(self.0.id)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(Ministry::from).collect())
+        Ok(rows.into_iter().map(|m| Direct(Ministry::from(m))).collect())
     }
     /// The named official answerable for the task.
     async fn focal_person(&self) -> Option<FocalPerson> {
@@ -161,8 +166,36 @@ impl Task {
     }
 }
 
-pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Task>> {
-    Ok(loader(ctx)?.load_one(TaskId(id)).await?.map(Task))
+pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Direct<Task>>> {
+    Ok(loader(ctx)?.load_one(TaskId(id)).await?.map(|t| Direct(Task(t))))
+}
+
+impl PlainFields for Task {
+    fn plain(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+        let t = &self.0;
+        Some(match name {
+            "id" => value(&id(t.id)),
+            "code" => text(&t.code),
+            "title" => text(&t.title),
+            "description" => opt_text(t.description.as_deref()),
+            "status" => value(&t.status),
+            "timeliness" => value(&tasks::timeliness(t, ctx.data_opt::<Arc<AppState>>()?.clock.today())),
+            "dueDate" => value(&t.due_date.map(Date)),
+            "approvingAuthority" => opt_text(t.approving_authority.as_deref()),
+            "expectedOutput" => opt_text(t.expected_output.as_deref()),
+            "resources" => opt_text(t.resources.as_deref()),
+            "completedAt" => value(&t.completed_at),
+            "cancelReason" => opt_text(t.cancel_reason.as_deref()),
+            "version" => value(&t.version),
+            "createdAt" => value(&t.created_at),
+            "updatedAt" => value(&t.updated_at),
+            _ => return None,
+        })
+    }
+
+    fn related(&self, name: &str) -> Option<Related> {
+        (name == "leadMinistry").then_some(Related::Ministry(Some(self.0.lead_ministry_id)))
+    }
 }
 
 /// Filters of `tasks`; all given ones must hold.
@@ -237,7 +270,7 @@ impl TaskQuery {
         Ok(connection(page, Task::from))
     }
 
-    async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Task>> {
+    async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Direct<Task>>> {
         actor(ctx)?.principal.require(Action::ReadTasks)?;
         load(ctx, uuid("id", &id)?).await
     }

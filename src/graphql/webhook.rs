@@ -1,6 +1,7 @@
 //! Webhooks, their delivery log, and urging for missing reports.
 
 use super::connection::{args, connection, Conn};
+use super::direct::Direct;
 use super::ministry::{self, Ministry};
 use super::task::Task;
 use super::{actor, id, opt_uuid, state, uuid};
@@ -81,7 +82,7 @@ pub struct PendingReport(urging::Pending);
 /// A ministry's reports missing for a period (the tasks it leads with no submitted report).
 #[Object]
 impl PendingReport {
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         ministry::load(ctx, self.0.ministry_id).await
     }
     async fn tasks(&self) -> Vec<Task> {
@@ -165,3 +166,6 @@ impl WebhookMutation {
         Ok(urging::urge(state(ctx)?, &period).await?.into_iter().map(PendingReport).collect())
     }
 }
+
+/// Few fields, seldom in bulk: every field goes through its resolver.
+impl super::direct::PlainFields for WebhookDelivery {}

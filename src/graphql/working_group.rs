@@ -1,5 +1,6 @@
 //! Working groups.
 
+use super::direct::Direct;
 use super::directive::{self, Directive};
 use super::loaders::{MembersOf, WorkingGroupId};
 use super::ministry::{self, Ministry};
@@ -36,7 +37,7 @@ impl WorkingGroup {
         }
     }
     /// The ministry acting as its Secretariat (Cơ quan thường trực).
-    async fn secretariat(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn secretariat(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         match self.0.secretariat_ministry_id {
             Some(id) => ministry::load(ctx, id).await,
             None => Ok(None),
@@ -75,7 +76,7 @@ impl WorkingGroupMember {
         self.0.role
     }
     /// The ministry the member represents, if any.
-    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Ministry>> {
+    async fn ministry(&self, ctx: &Context<'_>) -> Result<Option<Direct<Ministry>>> {
         match self.0.ministry_id {
             Some(id) => ministry::load(ctx, id).await,
             None => Ok(None),

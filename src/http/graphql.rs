@@ -267,12 +267,12 @@ async fn execute_one(
     mut request: async_graphql::Request,
     over_get: bool,
 ) -> Result<GqlResponse, Response> {
-    let name = request.operation_name.clone();
-    let parsed = request.parsed_query().map(|doc| operation(doc, name.as_deref()).map(|op| (op.ty, is_login_only(op))));
-    let selected = match parsed {
-        Ok(selected) => selected,
+    let doc = match state.documents.parse(&request.query) {
+        Ok(doc) => doc,
         Err(err) => return Ok(GqlResponse::from_errors(vec![err])),
     };
+    let selected = operation(&doc, request.operation_name.as_deref()).map(|op| (op.ty, is_login_only(op)));
+    request.set_parsed_query(doc);
     if over_get && selected.is_some_and(|(ty, _)| ty != OperationType::Query) {
         let mut r = plain_error(
             StatusCode::METHOD_NOT_ALLOWED,

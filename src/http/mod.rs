@@ -1,5 +1,6 @@
 //! The HTTP edge: router, the GraphQL handler, health, readiness and metrics.
 
+pub mod documents;
 pub mod export;
 pub mod graphql;
 pub mod health;
@@ -27,6 +28,8 @@ pub struct HttpState {
     pub trust_forwarded_for: bool,
     /// Benchmarks only: see `sqlcapture`.
     pub debug_sql_capture: bool,
+    /// Parsed documents, kept by their text.
+    pub documents: Arc<documents::Documents>,
 }
 
 pub fn router(state: HttpState, max_body_bytes: usize) -> Router {

@@ -1,0 +1,195 @@
+//! Objects resolved without a future per field.
+//!
+//! The general path of async-graphql gives every field of every object its own boxed future and
+//! runs them through a `FuturesUnordered`. For a page of 500 blockers with their task and
+//! ministries that is some 7,500 futures, and it was the largest part of the server's work per
+//! page. Most of those fields are plain values of a row already in memory (`title`, `status`,
+//! `dueDate`), so `Direct<T>` computes them at once and runs only the others (relations, fields
+//! that query or may fail) concurrently, through `T`'s own resolvers.
+//!
+//! The GraphQL type is `T`'s: `Direct<T>` registers and names itself as `T`, so the schema does
+//! not change. A selection with fragments or directives goes the general way. Plain values must
+//! be the ones `T`'s resolvers give; a test compares the two paths field by field (a fragment
+//! forces the general path).
+
+use super::loaders::{MinistryId, TaskId};
+use super::ministry::Ministry;
+use super::task::Task;
+use async_graphql::futures_util::future::join_all;
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{Field, Selection};
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::resolve_container;
+use async_graphql::{ContainerType, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value};
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
+
+/// An object some of whose fields are plain values, known without waiting or failing.
+pub trait PlainFields: ContainerType {
+    /// The value of field `name` (not an alias), or `None` when it goes through the resolver.
+    fn plain(&self, _ctx: &ContextSelectionSet<'_>, _name: &str) -> Option<Value> {
+        None
+    }
+
+    /// The object field `name` refers to, when it is one that resolves directly too.
+    fn related(&self, _name: &str) -> Option<Related> {
+        None
+    }
+}
+
+/// A field that holds another object, through the request's loader (`None`: the field is null).
+pub enum Related {
+    Ministry(Option<Uuid>),
+    Task(Option<Uuid>),
+}
+
+/// `T`, resolved with its plain fields computed at once.
+pub struct Direct<T>(pub T);
+
+impl<T: PlainFields> OutputType for Direct<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
+        resolve(ctx, &self.0).await
+    }
+}
+
+/// A field's value as `T`'s resolver would give it, for the plain tables.
+pub fn value<V: InputType>(v: &V) -> Value {
+    v.to_value()
+}
+
+pub fn text(s: &str) -> Value {
+    Value::String(s.to_owned())
+}
+
+pub fn opt_text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, text)
+}
+
+async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> ServerResult<Value> {
+    let items = &ctx.item.node.items;
+    let simple = items.iter().all(|s| matches!(&s.node, Selection::Field(f) if f.node.directives.is_empty()));
+    if !simple {
+        return resolve_container(ctx, root).await;
+    }
+    let mut values: Vec<Option<(Name, Value)>> = Vec::with_capacity(items.len());
+    let mut relations = Vec::new();
+    let mut others = Vec::new();
+    for (i, selection) in items.iter().enumerate() {
+        let Selection::Field(field) = &selection.node else { unreachable!("checked above") };
+        let key = field.node.response_key().node.clone();
+        let name = field.node.name.node.as_str();
+        let plain = if name == "__typename" {
+            Some(Value::String(root.introspection_type_name().into_owned()))
+        } else {
+            root.plain(ctx, name)
+        };
+        match (plain, root.related(name)) {
+            (Some(v), _) => values.push(Some((key, v))),
+            (None, Some(related)) => {
+                values.push(None);
+                relations.push(async move { (i, key, resolve_related(ctx, field, related).await) });
+            }
+            (None, None) => {
+                values.push(None);
+                let ctx = ctx.clone();
+                others.push(async move {
+                    let ctx_field = ctx.with_field(field);
+                    (i, key, root.resolve_field(&ctx_field).await)
+                });
+            }
+        }
+    }
+    // As on the general path: a field that fails is reported and left out.
+    let (relations, others) = futures::join!(join_all(relations), join_all(others));
+    let others = others.into_iter().map(|(i, key, result)| (i, key, result.map(Option::unwrap_or_default)));
+    for (i, key, result) in relations.into_iter().chain(others) {
+        match result {
+            Ok(v) => values[i] = Some((key, v)),
+            Err(err) => ctx.add_error(err),
+        }
+    }
+    let mut object = IndexMap::with_capacity(values.len());
+    for (key, value) in values.into_iter().flatten() {
+        insert(&mut object, key, value);
+    }
+    Ok(if object.is_empty() { Value::Null } else { Value::Object(object) })
+}
+
+/// `resolve` behind a pointer: objects nest (a task's lead ministry, a blocker's task), and the
+/// type of a future that holds itself cannot be written out.
+fn resolve_boxed<'a, T: PlainFields>(
+    ctx: &'a ContextSelectionSet<'a>,
+    root: &'a T,
+) -> Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + 'a>> {
+    Box::pin(resolve(ctx, root))
+}
+
+/// The object a related field holds, resolved directly; loading errors as the field's resolver
+/// would report them, and an error inside the object makes it null, as for any nullable object.
+async fn resolve_related(
+    ctx: &ContextSelectionSet<'_>,
+    field: &Positioned<Field>,
+    related: Related,
+) -> ServerResult<Value> {
+    let ctx_field = ctx.with_field(field);
+    let failed = |err: async_graphql::Error| ctx_field.set_error_path(err.into_server_error(field.pos));
+    let loader = super::loader(&ctx_field).map_err(|e| failed(e.into()))?;
+    let inner = ctx_field.with_selection_set(&field.node.selection_set);
+    let resolved = match related {
+        Related::Ministry(Some(id)) => match loader.load_one(MinistryId(id)).await.map_err(failed)? {
+            Some(m) => resolve_boxed(&inner, &Ministry(m)).await,
+            None => return Ok(Value::Null),
+        },
+        Related::Task(Some(id)) => match loader.load_one(TaskId(id)).await.map_err(failed)? {
+            Some(t) => resolve_boxed(&inner, &Task(t)).await,
+            None => return Ok(Value::Null),
+        },
+        Related::Ministry(None) | Related::Task(None) => return Ok(Value::Null),
+    };
+    Ok(resolved.unwrap_or_else(|err| {
+        inner.add_error(err);
+        Value::Null
+    }))
+}
+
+/// A response key asked for twice merges its selections, as on the general path.
+fn insert(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
+    match (target.get_mut(&key), value) {
+        (None, value) => {
+            target.insert(key, value);
+        }
+        (Some(Value::Object(prev)), Value::Object(more)) => {
+            for (k, v) in more {
+                insert(prev, k, v);
+            }
+        }
+        (Some(Value::List(prev)), Value::List(more)) => {
+            for (prev, more) in prev.iter_mut().zip(more) {
+                if let (Value::Object(prev), Value::Object(more)) = (prev, more) {
+                    for (k, v) in more {
+                        insert(prev, k, v);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,206 @@
+//! Objects in lists resolve their plain fields and their related objects directly
+//! (`graphql::direct`), without the general path's future per field. These tests check, field by
+//! field, that both paths give the same answer: a fragment on a node sends it the general way.
+//! The fields come from introspection, so a field added later is compared too.
+
+mod common;
+
+use common::{apps, ministry_id, Session, TestApp};
+use serde_json::{json, Value};
+
+fn string(v: &Value) -> String {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_owned()
+}
+
+/// Every field of `ty` that needs no argument, objects with `__typename` inside.
+async fn selection(s: &Session<'_>, ty: &str) -> (String, Vec<String>) {
+    let q = "query($t: String!) { __type(name: $t) { fields { name args { type { kind } }
+        type { kind ofType { kind ofType { kind ofType { kind } } } } } } }";
+    let d = s.data(q, json!({ "t": ty })).await;
+    let mut parts = Vec::new();
+    let mut names = Vec::new();
+    for f in d["__type"]["fields"].as_array().unwrap_or_else(|| panic!("no type {ty}")) {
+        if f["args"].as_array().unwrap().iter().any(|a| a["type"]["kind"] == "NON_NULL") {
+            continue;
+        }
+        let mut t = &f["type"];
+        while matches!(t["kind"].as_str(), Some("NON_NULL" | "LIST")) {
+            t = &t["ofType"];
+        }
+        let name = string(&f["name"]);
+        let leaf = matches!(t["kind"].as_str(), Some("SCALAR" | "ENUM"));
+        parts.push(if leaf { name.clone() } else { format!("{name} {{ __typename }}") });
+        names.push(name);
+    }
+    assert!(names.len() > 5, "{ty} has fields: {names:?}");
+    (parts.join(" "), names)
+}
+
+/// The same selection sent the general way.
+fn general(ty: &str, sel: &str) -> String {
+    format!("... on {ty} {{ {sel} }}")
+}
+
+/// Asks for `template` with `{}` replaced by the direct selection and by the general one, and
+/// checks that the answers are equal and have something in them.
+async fn same_both_ways(s: &Session<'_>, template: &str, direct: &str, general: &str, vars: Value) -> Value {
+    let a = s.data(&template.replace("{}", direct), vars.clone()).await;
+    let b = s.data(&template.replace("{}", general), vars).await;
+    assert_eq!(a, b, "[{}] direct and general answers differ for {template}", s.app.backend);
+    a
+}
+
+/// Fields of `names` that are null in every item of `items`.
+fn never_set(items: &Value, names: &[String]) -> Vec<String> {
+    let items = items.as_array().expect("a list");
+    assert!(!items.is_empty(), "nothing listed");
+    names.iter().filter(|n| items.iter().all(|i| i[n.as_str()].is_null())).cloned().collect()
+}
+
+/// Reports, and blockers in every state that sets a field: open, forwarded and overdue,
+/// escalated, resolved; a completed and a cancelled task.
+async fn some_of_everything(app: &TestApp) -> (String, Vec<String>) {
+    app.set_now("2026-05-10T03:00:00Z");
+    let sec = app.secretariat().await;
+    let d = sec
+        .data(
+            "{ tasks(first: 3, filter: { status: [ACTIVE] }) { nodes { id version leadMinistry { code } } } }",
+            json!({}),
+        )
+        .await;
+    let tasks: Vec<Value> = d["tasks"]["nodes"].as_array().unwrap().clone();
+    let update = "mutation($id: ID!, $v: Int!, $i: UpdateTaskInput!) { updateTask(id: $id, expectedVersion: $v, input: $i) { id } }";
+    let fill = json!({ "focalPersonName": "Trần Thị Bình", "focalPersonTitle": "Cục trưởng", "resources": "Ngân sách nhà nước" });
+    sec.data(update, json!({ "id": tasks[0]["id"], "v": tasks[0]["version"], "i": fill })).await;
+    let lead = string(&tasks[0]["leadMinistry"]["code"]);
+    let officer = app.officer_of(&lead).await;
+    let submit = "mutation($i: SubmitMonthlyReportInput!) { submitMonthlyReport(input: $i) { id version } }";
+    let input = json!({ "taskId": tasks[0]["id"], "period": "2026-05", "progressPercent": 40, "health": "AT_RISK",
+        "summary": "Đã hoàn thành dự thảo.", "achievements": "Lấy ý kiến các bộ.", "nextSteps": "Trình Chính phủ." });
+    let r = officer.data(submit, json!({ "i": input })).await;
+    let review = "mutation($id: ID!, $v: Int!, $i: ReviewMonthlyReportInput!) { reviewMonthlyReport(id: $id, expectedVersion: $v, input: $i) { id } }";
+    sec.data(
+        review,
+        json!({ "id": r["submitMonthlyReport"]["id"], "v": r["submitMonthlyReport"]["version"],
+        "i": { "decision": "RETURN", "comment": "Bổ sung số liệu." } }),
+    )
+    .await;
+
+    let raise = "mutation($i: RaiseBlockerInput!) { raiseBlocker(input: $i) { id version } }";
+    let mut blockers = Vec::new();
+    for (i, title) in ["Chưa có hướng dẫn", "Thiếu kinh phí", "Chưa có cơ chế", "Thiếu nhân lực"].iter().enumerate()
+    {
+        let input = json!({ "title": title, "description": "Doanh nghiệp đề nghị hướng dẫn.", "severity": "HIGH",
+            "category": "FUNDING", "origin": "ENTERPRISE", "originName": format!("Công ty {i}"), "taskId": tasks[0]["id"] });
+        blockers.push(officer.data(raise, json!({ "i": input })).await["raiseBlocker"].clone());
+    }
+    let mof = ministry_id(&sec, "MOF").await;
+    let forward = "mutation($id: ID!, $v: Int!, $i: ForwardBlockerInput!) { forwardBlocker(id: $id, expectedVersion: $v, input: $i) { version } }";
+    let mut versions = Vec::new();
+    for b in &blockers[1..] {
+        let input = json!({ "responsibleMinistryId": mof, "dueDate": "2026-05-15" });
+        versions.push(
+            sec.data(forward, json!({ "id": b["id"], "v": b["version"], "i": input })).await["forwardBlocker"]
+                ["version"]
+                .clone(),
+        );
+    }
+    let acknowledge = "mutation($id: ID!, $v: Int!) { acknowledgeBlocker(id: $id, expectedVersion: $v) { version } }";
+    let v = sec.data(acknowledge, json!({ "id": blockers[2]["id"], "v": versions[1] })).await["acknowledgeBlocker"]
+        ["version"]
+        .clone();
+    let escalate = "mutation($id: ID!, $v: Int!, $i: EscalateBlockerInput!) { escalateBlocker(id: $id, expectedVersion: $v, input: $i) { id } }";
+    sec.data(
+        escalate,
+        json!({ "id": blockers[2]["id"], "v": v,
+        "i": { "escalatedTo": "Thủ tướng Chính phủ", "reason": "Vượt thẩm quyền của bộ." } }),
+    )
+    .await;
+    let resolve = "mutation($id: ID!, $v: Int!, $i: ResolveBlockerInput!) { resolveBlocker(id: $id, expectedVersion: $v, input: $i) { id } }";
+    let v = sec.data(acknowledge, json!({ "id": blockers[3]["id"], "v": versions[2] })).await["acknowledgeBlocker"]
+        ["version"]
+        .clone();
+    sec.data(resolve, json!({ "id": blockers[3]["id"], "v": v, "i": { "resolution": "Đã ban hành hướng dẫn." } }))
+        .await;
+
+    let complete = "mutation($id: ID!, $v: Int!) { completeTask(id: $id, expectedVersion: $v) { id } }";
+    sec.data(complete, json!({ "id": tasks[1]["id"], "v": tasks[1]["version"] })).await;
+    let cancel = "mutation($id: ID!, $v: Int!, $r: String!) { cancelTask(id: $id, expectedVersion: $v, input: { reason: $r }) { id } }";
+    sec.data(cancel, json!({ "id": tasks[2]["id"], "v": tasks[2]["version"], "r": "Gộp vào nhiệm vụ khác." })).await;
+    let wg = string(&sec.data("{ workingGroups { id } }", json!({})).await["workingGroups"][0]["id"]);
+    // A day past the forwarded blockers' due date: they are overdue.
+    app.set_now("2026-05-16T03:00:00Z");
+    (wg, vec![lead])
+}
+
+#[tokio::test]
+async fn plain_fields_resolve_as_their_resolvers_do() {
+    for app in apps().await {
+        let (wg, _) = some_of_everything(&app).await;
+        let s = app.observer().await;
+        for (ty, list, unset_allowed) in [
+            ("Blocker", "blockers(first: 50, filter: { status: [OPEN, FORWARDED, ESCALATED, RESOLVED] })", vec![]),
+            ("Task", "tasks(first: 50, filter: { status: [ACTIVE, COMPLETED, CANCELLED] })", vec![]),
+            ("MonthlyReport", "monthlyReports(first: 50)", vec!["reviewedBy", "reviewedAt"]),
+            ("Ministry", "ministries(first: 100)", vec![]),
+        ] {
+            let (sel, names) = selection(&s, ty).await;
+            let field = list.split('(').next().unwrap();
+            let template = format!("{{ {list} {{ nodes {{ {{}} }} }} }}");
+            let d = same_both_ways(&s, &template, &sel, &general(ty, &sel), json!({})).await;
+            let unset: Vec<String> = never_set(&d[field]["nodes"], &names)
+                .into_iter()
+                .filter(|n| !unset_allowed.contains(&n.as_str()))
+                .collect();
+            assert!(unset.is_empty(), "[{}] {ty}: no item sets {unset:?}, so they were not compared", app.backend);
+        }
+        // The summary's rows.
+        let (sel, names) = selection(&s, "MinistrySummary").await;
+        let template =
+            "query($wg: ID!) { monthlySummary(workingGroupId: $wg, period: \"2026-05\") { ministries { {} } } }";
+        let d = same_both_ways(&s, template, &sel, &general("MinistrySummary", &sel), json!({ "wg": wg })).await;
+        let rows = &d["monthlySummary"]["ministries"];
+        assert!(never_set(rows, &names).is_empty(), "[{}] summary rows: {rows}", app.backend);
+        assert!(rows.as_array().unwrap().iter().any(|r| r["submitted"].as_u64() > Some(0)), "{rows}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn related_objects_aliases_and_repeated_fields_resolve_as_on_the_general_path() {
+    for app in apps().await {
+        some_of_everything(&app).await;
+        let s = app.observer().await;
+        let (task, _) = selection(&s, "Task").await;
+        let (ministry, _) = selection(&s, "Ministry").await;
+        // Related objects, each with every field, the direct way and the general way.
+        let direct = format!("task {{ {task} }} raisedBy {{ {ministry} }} responsibleMinistry {{ {ministry} }}");
+        let general = format!(
+            "task {{ ... on Task {{ {task} }} }} raisedBy {{ ... on Ministry {{ {ministry} }} }} responsibleMinistry {{ ... on Ministry {{ {ministry} }} }}"
+        );
+        let d = same_both_ways(&s, "{ blockers(first: 10) { nodes { {} } } }", &direct, &general, json!({})).await;
+        let nodes = d["blockers"]["nodes"].as_array().unwrap();
+        assert!(nodes.iter().any(|n| n["responsibleMinistry"].is_null()), "an unforwarded blocker has none");
+        assert!(nodes.iter().any(|n| n["responsibleMinistry"]["code"] == "MOF"));
+        assert!(nodes.iter().all(|n| n["task"]["leadMinistry"]["__typename"] == "Ministry"));
+        // Aliases, a key asked for twice (merged), __typename, and reports' relations.
+        let direct = "a: title title b: title __typename t: task { code } t: task { title leadMinistry { code } } raisedBy { id }";
+        let general = format!("... on Blocker {{ {direct} }}");
+        let d = same_both_ways(&s, "{ blockers(first: 10) { nodes { {} } } }", direct, &general, json!({})).await;
+        let first = &d["blockers"]["nodes"][0];
+        assert_eq!(first["a"], first["title"]);
+        assert_eq!(first["__typename"], "Blocker");
+        assert!(first["t"]["code"].is_string() && first["t"]["title"].is_string(), "merged: {first}");
+        let direct = "id task { code leadMinistry { nameVi } } ministry { code name }";
+        let d = same_both_ways(
+            &s,
+            "{ monthlyReports(first: 10) { nodes { {} } } }",
+            direct,
+            &format!("... on MonthlyReport {{ {direct} }}"),
+            json!({}),
+        )
+        .await;
+        assert!(d["monthlyReports"]["nodes"][0]["ministry"]["code"].is_string(), "{d}");
+        app.finish().await;
+    }
+}

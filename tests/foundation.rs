@@ -229,9 +229,11 @@ async fn connections_page_without_repeats_or_skips_while_others_write() {
         loop {
             let d = admin.data(q, json!({ "after": after })).await;
             let conn = &d["ministries"];
-            for e in conn["edges"].as_array().unwrap() {
+            let edges = conn["edges"].as_array().unwrap();
+            for e in edges {
                 seen.push(e["node"]["code"].as_str().unwrap().to_owned());
             }
+            assert_eq!(edges.last().map(|e| &e["cursor"]), Some(&conn["pageInfo"]["endCursor"]));
             // Someone adds ministries before and after the cursor while we page.
             if inserted < 2 {
                 for code in [format!("AAA{inserted}"), format!("ZZZ{inserted}")] {
@@ -255,6 +257,11 @@ async fn connections_page_without_repeats_or_skips_while_others_write() {
         let mut sorted = seen.clone();
         sorted.sort();
         assert_eq!(sorted, seen, "in code order");
+        // Any edge's cursor pages on from that edge.
+        let d = admin.data(q, json!({ "after": null })).await;
+        let edges = d["ministries"]["edges"].as_array().unwrap().clone();
+        let d = admin.data(q, json!({ "after": edges[1]["cursor"] })).await;
+        assert_eq!(d["ministries"]["edges"][0]["node"]["code"], edges[2]["node"]["code"]);
         app.finish().await;
     }
 }

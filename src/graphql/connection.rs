@@ -1,8 +1,8 @@
 //! Relay connections over the service's keyset pages.
 
 use super::direct::{Direct, PlainFields};
-use crate::service::page::{CountQuery, Page, PageArgs};
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use crate::service::page::{CountQuery, Cursor, Page, PageArgs};
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::{Object, Result};
 
 pub struct TotalCount(CountQuery);
@@ -16,15 +16,31 @@ impl TotalCount {
     }
 }
 
+/// A cursor, encoded when asked for. Lists read `after` and `before` themselves (see
+/// `service::page`), so it is never decoded here.
+pub struct PageCursor(Cursor);
+
+impl CursorType for PageCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(_: &str) -> std::result::Result<Self, Self::Error> {
+        Err("lists read their cursors in service::page")
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.0.encode()
+    }
+}
+
 /// Nodes resolve their plain fields directly (see `direct`).
-pub type Conn<N> = Connection<String, Direct<N>, TotalCount, EmptyFields>;
+pub type Conn<N> = Connection<PageCursor, Direct<N>, TotalCount, EmptyFields>;
 
 pub fn connection<M, N>(page: Page<M>, node: impl Fn(M) -> N) -> Conn<N>
 where
     N: PlainFields,
 {
     let mut conn = Connection::with_additional_fields(page.has_previous, page.has_next, TotalCount(page.count));
-    conn.edges.extend(page.items.into_iter().map(|(cursor, m)| Edge::new(cursor, Direct(node(m)))));
+    conn.edges.extend(page.items.into_iter().map(|(cursor, m)| Edge::new(PageCursor(cursor), Direct(node(m)))));
     conn
 }
 

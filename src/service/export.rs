@@ -125,7 +125,7 @@ pub fn stream(
             let args = PageArgs { first: Some(500), after: cur.after.take(), ..Default::default() };
             let page = blockers::list(&state, &filter, BlockerOrderField::CreatedAt, false, &args).await?;
             cur.done = !page.has_next;
-            cur.after = page.items.last().map(|(c, _)| c.clone());
+            cur.after = page.items.last().map(|(c, _)| c.encode());
             let rows: Vec<blocker::Model> = page.items.into_iter().map(|(_, m)| m).collect();
             let codes = cur.codes.clone().unwrap_or_default();
             let chunk = render_page(&state, &rows, format, &codes).await?;

@@ -114,9 +114,22 @@ impl KeyValue {
     }
 }
 
+/// Where a row stands in its list: its sort key and id. Encoded (a JSON pair in URL-safe base64)
+/// only when a client asks for it: a script paging 500 rows at a time asks for one.
+pub struct Cursor {
+    key: KeyValue,
+    id: Uuid,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        encode_cursor(&self.key, self.id)
+    }
+}
+
 /// One page of rows with their cursors.
 pub struct Page<M> {
-    pub items: Vec<(String, M)>,
+    pub items: Vec<(Cursor, M)>,
     pub has_next: bool,
     pub has_previous: bool,
     pub count: CountQuery,
@@ -211,8 +224,8 @@ where
     let items = rows
         .into_iter()
         .map(|row| {
-            let (value, id) = key_of(&row);
-            (encode_cursor(&value, id), row)
+            let (key, id) = key_of(&row);
+            (Cursor { key, id }, row)
         })
         .collect();
     let (has_next, has_previous) = if backward { (args.before.is_some(), more) } else { (more, args.after.is_some()) };

@@ -10,7 +10,10 @@
 //! The GraphQL type is `T`'s: `Direct<T>` registers and names itself as `T`, so the schema does
 //! not change. A selection with fragments or directives goes the general way. Plain values must
 //! be the ones `T`'s resolvers give; a test compares the two paths field by field (a fragment
-//! forces the general path).
+//! forces the general path). Plain fields skip what the general path would run around a field:
+//! schema extensions (this schema registers none) and field guards (these types have none); a
+//! field that needs either must not be in a plain table. Keys come out in selection order, as
+//! the specification orders them.
 
 use super::loaders::{MinistryId, TaskId};
 use super::ministry::Ministry;
@@ -149,6 +152,9 @@ async fn resolve_related(
     field: &Positioned<Field>,
     related: Related,
 ) -> ServerResult<Value> {
+    if matches!(related, Related::Ministry(None) | Related::Task(None)) {
+        return Ok(Value::Null);
+    }
     let ctx_field = ctx.with_field(field);
     let failed = |err: async_graphql::Error| ctx_field.set_error_path(err.into_server_error(field.pos));
     let loader = super::loader(&ctx_field).map_err(|e| failed(e.into()))?;

@@ -267,7 +267,7 @@ async fn execute_one(
     mut request: async_graphql::Request,
     over_get: bool,
 ) -> Result<GqlResponse, Response> {
-    let doc = match state.documents.parse(&request.query) {
+    let doc = match state.documents.parse(&request.query, actor.is_some()) {
         Ok(doc) => doc,
         Err(err) => return Ok(GqlResponse::from_errors(vec![err])),
     };

@@ -104,7 +104,8 @@ async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> Ser
         } else {
             root.plain(ctx, name)
         };
-        match (plain, root.related(name)) {
+        let related = if plain.is_none() { root.related(name) } else { None };
+        match (plain, related) {
             (Some(v), _) => values.push(Some((key, v))),
             (None, Some(related)) => {
                 values.push(None);

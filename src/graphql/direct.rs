@@ -15,9 +15,7 @@
 //! field that needs either must not be in a plain table. Keys come out in selection order, as
 //! the specification orders them.
 
-use super::loaders::{MinistryId, TaskId};
-use super::ministry::Ministry;
-use super::task::Task;
+use super::{ministry, task};
 use async_graphql::futures_util::future::join_all;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection};
@@ -104,15 +102,14 @@ async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> Ser
         } else {
             root.plain(ctx, name)
         };
-        let related = if plain.is_none() { root.related(name) } else { None };
-        match (plain, related) {
-            (Some(v), _) => values.push(Some((key, v))),
-            (None, Some(related)) => {
-                values.push(None);
-                relations.push(async move { (i, key, resolve_related(ctx, field, related).await) });
-            }
-            (None, None) => {
-                values.push(None);
+        if let Some(v) = plain {
+            values.push(Some((key, v)));
+            continue;
+        }
+        values.push(None);
+        match root.related(name) {
+            Some(related) => relations.push(async move { (i, key, resolve_related(ctx, field, related).await) }),
+            None => {
                 let ctx = ctx.clone();
                 others.push(async move {
                     let ctx_field = ctx.with_field(field);
@@ -153,20 +150,16 @@ async fn resolve_related(
     field: &Positioned<Field>,
     related: Related,
 ) -> ServerResult<Value> {
-    if matches!(related, Related::Ministry(None) | Related::Task(None)) {
-        return Ok(Value::Null);
-    }
     let ctx_field = ctx.with_field(field);
     let failed = |err: async_graphql::Error| ctx_field.set_error_path(err.into_server_error(field.pos));
-    let loader = super::loader(&ctx_field).map_err(|e| failed(e.into()))?;
     let inner = ctx_field.with_selection_set(&field.node.selection_set);
     let resolved = match related {
-        Related::Ministry(Some(id)) => match loader.load_one(MinistryId(id)).await.map_err(failed)? {
-            Some(m) => resolve_boxed(&inner, &Ministry(m)).await,
+        Related::Ministry(Some(id)) => match ministry::load(&ctx_field, id).await.map_err(failed)? {
+            Some(m) => resolve_boxed(&inner, &m.0).await,
             None => return Ok(Value::Null),
         },
-        Related::Task(Some(id)) => match loader.load_one(TaskId(id)).await.map_err(failed)? {
-            Some(t) => resolve_boxed(&inner, &Task(t)).await,
+        Related::Task(Some(id)) => match task::load(&ctx_field, id).await.map_err(failed)? {
+            Some(t) => resolve_boxed(&inner, &t.0).await,
             None => return Ok(Value::Null),
         },
         Related::Ministry(None) | Related::Task(None) => return Ok(Value::Null),

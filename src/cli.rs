@@ -73,7 +73,7 @@ pub enum Command {
     },
     /// Fill the database with a generated national-scale dataset, for benchmarks (not for production).
     Generate {
-        /// 1 is 100 agencies, 5,000 tasks, 300,000 reports and 50,000 blockers.
+        /// 1 is 5,000 tasks, 300,000 reports and 50,000 blockers; the 100 agencies stay at every scale.
         #[arg(long, env = "GENERATE_SCALE", default_value_t = 1.0)]
         scale: f64,
         /// Same seed, same data.

@@ -186,3 +186,62 @@ async fn the_urge_command_urges_once() {
     assert!(err.contains("urged 0 ministries now; 3 had been urged before"), "{err}");
     app.finish().await;
 }
+
+/// What a generated dataset holds, as the API shows it: counts, and every task's code, status and
+/// lead ministry.
+async fn dataset_fingerprint(app: &TestApp) -> serde_json::Value {
+    let token = app.login("bench.secretariat", coordination::service::dataset::PASSWORD).await;
+    let query = "{ ministries(first: 1) { totalCount }
+        tasks(orderBy: { field: CODE }, first: 100) { totalCount nodes { code status leadMinistry { code } } }
+        monthlyReports(first: 1) { totalCount }
+        blockers(first: 1) { totalCount }
+        open: blockers(filter: { status: [OPEN, FORWARDED, IN_PROGRESS, ESCALATED] }, first: 1) { totalCount } }";
+    let (status, body) = app.post(Some(&token), query, json!({})).await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
+
+/// `generate` fills a fresh database with the planned agencies and the history times the scale,
+/// the same from the same seed on every database, showing its progress; it refuses a second run.
+#[tokio::test]
+async fn generate_builds_the_same_dataset_from_the_same_seed() {
+    let mut apps = common::apps().await;
+    if apps.len() == 1 {
+        apps.push(TestApp::sqlite().await);
+    }
+    let mut fingerprints = Vec::new();
+    for app in &apps {
+        let before = app
+            .admin()
+            .await
+            .data("{ tasks { totalCount } monthlyReports { totalCount } blockers { totalCount } }", json!({}))
+            .await;
+        let count = |data: &serde_json::Value, what: &str| data[what]["totalCount"].as_i64().unwrap();
+        let (ok, _, err) = coordination(app, &["generate", "--scale", "0.01", "--seed", "11"], None);
+        assert!(ok, "{}: {err}", app.backend);
+        for step in ["agencies", "tasks", "monthly reports", "blockers", "generated in"] {
+            assert!(err.contains(step), "{}: progress names {step}: {err}", app.backend);
+        }
+        let data = dataset_fingerprint(app).await;
+        assert_eq!(data["ministries"]["totalCount"], 100, "the 100 planned agencies at every scale");
+        // The reference tasks of the seed documents, then the generated history.
+        assert_eq!(count(&data, "tasks"), count(&before, "tasks") + 50);
+        assert_eq!(data["tasks"]["nodes"].as_array().unwrap().len() as i64, count(&data, "tasks"));
+        assert_eq!(count(&data, "monthlyReports"), count(&before, "monthlyReports") + 3_000);
+        assert_eq!(count(&data, "blockers"), count(&before, "blockers") + 500);
+        let open = data["open"]["totalCount"].as_i64().unwrap();
+        assert!((25..=80).contains(&open), "about 10% unresolved: {open}");
+
+        let (ok, _, err) = coordination(app, &["generate", "--scale", "0.01", "--seed", "12"], None);
+        assert!(!ok && err.contains("already holds a generated dataset"), "{err}");
+        assert_eq!(dataset_fingerprint(app).await, data, "a refused run changes nothing");
+        let (ok, _, err) = coordination(app, &["generate", "--scale", "0"], None);
+        assert!(!ok && err.contains("--scale must be between"), "{err}");
+        fingerprints.push(data);
+    }
+    assert_eq!(fingerprints[0], fingerprints[1], "same seed, same data ({} and {})", apps[0].backend, apps[1].backend);
+    for app in apps {
+        app.finish().await;
+    }
+}

@@ -40,7 +40,7 @@ struct Args {
     /// sqlite or postgres.
     #[arg(long, default_value = "sqlite")]
     db: String,
-    /// Dataset size: 1 is 100 agencies, 5,000 tasks, 300,000 reports, 50,000 blockers.
+    /// Dataset size: 1 is 5,000 tasks, 300,000 reports, 50,000 blockers; 100 agencies at every scale.
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
     /// Also run the blocker pull and the dashboard at this scale, for the growth table.

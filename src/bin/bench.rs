@@ -86,6 +86,9 @@ struct Stats {
     first_error: Option<String>,
     /// CPU time the server and this process (the clients) used while the clients ran.
     cpu: Option<CpuUse>,
+    /// Items listed in all answers, and the latencies of the answers that listed a full page.
+    items: usize,
+    full_pages: Vec<Duration>,
 }
 
 /// CPU time of the server process and of this one.
@@ -125,6 +128,8 @@ impl CpuUse {
 impl Stats {
     fn merge(&mut self, other: Stats) {
         self.latencies.extend(other.latencies);
+        self.items += other.items;
+        self.full_pages.extend(other.full_pages);
         self.errors += other.errors;
         self.rate_limited += other.rate_limited;
         self.statements += other.statements;
@@ -139,12 +144,12 @@ impl Stats {
         self.count() as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
     fn pct(&mut self, p: f64) -> f64 {
-        if self.latencies.is_empty() {
-            return 0.0;
-        }
-        self.latencies.sort_unstable();
-        let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
-        self.latencies[i].as_secs_f64() * 1e3
+        percentile(&mut self.latencies, p)
+    }
+    /// Server CPU microseconds per item listed (the blocker pull).
+    fn server_cpu_per_item(&self) -> Option<f64> {
+        let cpu = self.cpu?;
+        (self.items > 0).then(|| cpu.server.as_secs_f64() * 1e6 / self.items as f64)
     }
     /// Server and client CPU milliseconds per request.
     fn cpu_per_request(&self) -> Option<(f64, f64)> {
@@ -155,6 +160,16 @@ impl Stats {
     fn per_request_statements(&self) -> f64 {
         self.statements as f64 / self.count().max(1) as f64
     }
+}
+
+/// The `p` quantile of `latencies`, in milliseconds.
+fn percentile(latencies: &mut [Duration], p: f64) -> f64 {
+    if latencies.is_empty() {
+        return 0.0;
+    }
+    latencies.sort_unstable();
+    let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
+    latencies[i].as_secs_f64() * 1e3
 }
 
 /// A captured SQL statement with its values.
@@ -204,6 +219,8 @@ struct Outcome {
     error: Option<String>,
     rate_limited: bool,
     body: Vec<u8>,
+    /// Items the answer listed, for the blocker pull.
+    items: Option<usize>,
 }
 
 impl Outcome {
@@ -258,8 +275,14 @@ impl Client {
         let res = match req.send().await {
             Err(e) => {
                 let error = Some(e.to_string());
-                let out =
-                    Outcome { latency: started.elapsed(), statements: 0, error, rate_limited: false, body: Vec::new() };
+                let out = Outcome {
+                    latency: started.elapsed(),
+                    statements: 0,
+                    error,
+                    rate_limited: false,
+                    body: Vec::new(),
+                    items: None,
+                };
                 return (out, None);
             }
             Ok(res) => res,
@@ -287,7 +310,7 @@ impl Client {
                 first_error.map(|e| e.message).unwrap_or_else(|| "no data".into())
             )),
         };
-        (Outcome { latency, statements, error, rate_limited, body }, data)
+        (Outcome { latency, statements, error, rate_limited, body, items: None }, data)
     }
 
     async fn capture(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<(Set, Value)> {
@@ -394,6 +417,12 @@ async fn gather(handles: Vec<tokio::task::JoinHandle<Stats>>, started: Instant) 
 
 fn record(stats: &mut Stats, out: Outcome) {
     stats.latencies.push(out.latency);
+    if let Some(n) = out.items {
+        stats.items += n;
+        if n == PULL_PAGE {
+            stats.full_pages.push(out.latency);
+        }
+    }
     stats.statements += out.statements;
     if out.rate_limited {
         stats.rate_limited += 1;
@@ -556,6 +585,8 @@ struct Row {
 }
 
 const POINT: &str = "query($id: ID!) { task(id: $id) { id code title status dueDate leadMinistry { code nameVi } } }";
+/// Blockers a page of the pull asks for.
+const PULL_PAGE: usize = 500;
 const PULL: &str = "query($after: String) { blockers(first: 500, after: $after, filter: { status: [OPEN, FORWARDED, IN_PROGRESS, ESCALATED] }) {
   nodes { id title status severity dueDate overdue task { code } raisedBy { code } responsibleMinistry { code } } pageInfo { hasNextPage endCursor } } }";
 const DASHBOARD: &str = "query($wg: ID!, $p: String!) { monthlySummary(workingGroupId: $wg, period: $p) {
@@ -607,6 +638,7 @@ struct PullPage {
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PullConnection {
+    nodes: Vec<serde::de::IgnoredAny>,
     page_info: PageInfo,
 }
 
@@ -632,7 +664,8 @@ async fn full_pull(client: &Client, token: &str, capture: bool, sets: &mut Vec<S
             sets.push(set);
             PageInfo::of(&body)
         } else {
-            let (out, data) = client.call_as::<PullPage>(token, PULL, json!({ "after": after }), false).await;
+            let (mut out, data) = client.call_as::<PullPage>(token, PULL, json!({ "after": after }), false).await;
+            out.items = data.as_ref().map(|d| d.blockers.nodes.len());
             let failed = out.error.is_some();
             outcomes.push(out);
             if failed {
@@ -1047,15 +1080,37 @@ fn main() -> anyhow::Result<()> {
             let growth: Vec<&str> = scenarios.iter().copied().filter(|s| matches!(*s, "pull" | "dashboard")).collect();
             let mut small = run_scale(&args, other, &growth).await?;
             print_table(&format!("Growth: the same at scale {other}"), &mut small.rows);
-            println!("\n| scenario | p95 ms at {other} | p95 ms at {} | ratio |", args.scale);
+            println!("\n| figure | at {other} | at {} | ratio |", args.scale);
             println!("|---|---:|---:|---:|");
+            let line = |figure: String, a: f64, b: f64| {
+                println!("| {figure} | {a:.2} | {b:.2} | {:.2}x |", b / a.max(1e-9));
+            };
             for (a, b) in small.rows.iter_mut().zip(
                 run.rows
                     .iter_mut()
                     .filter(|r| r.scenario.starts_with("blocker pull") || r.scenario.starts_with("dashboard")),
             ) {
-                let (pa, pb) = (a.stats.pct(0.95), b.stats.pct(0.95));
-                println!("| {} | {:.2} | {:.2} | {:.2}x |", a.scenario, pa, pb, pb / pa.max(1e-9));
+                let name = a.scenario.split(" (").next().unwrap_or_default().to_owned();
+                line(format!("{name}: p95 ms per request"), a.stats.pct(0.95), b.stats.pct(0.95));
+                if a.stats.items > 0 {
+                    // A pull at the smaller scale is a full page and a short one; these compare
+                    // like with like.
+                    line(
+                        format!("{name}: p95 ms per full page of {PULL_PAGE}"),
+                        percentile(&mut a.stats.full_pages, 0.95),
+                        percentile(&mut b.stats.full_pages, 0.95),
+                    );
+                    if let (Some(x), Some(y)) = (a.stats.server_cpu_per_item(), b.stats.server_cpu_per_item()) {
+                        line(format!("{name}: server CPU µs per blocker"), x, y);
+                    }
+                    println!(
+                        "| {name}: blockers per page (mean) | {:.0} | {:.0} | |",
+                        a.stats.items as f64 / a.stats.count().max(1) as f64,
+                        b.stats.items as f64 / b.stats.count().max(1) as f64
+                    );
+                } else if let (Some((x, _)), Some((y, _))) = (a.stats.cpu_per_request(), b.stats.cpu_per_request()) {
+                    line(format!("{name}: server CPU ms per request"), x, y);
+                }
             }
             println!("\nAt scale {other}: {}.", small.memory_line());
         }

@@ -87,6 +87,13 @@ pub enum Command {
         #[arg(long, env = "URGE_PERIOD")]
         period: String,
     },
+    /// Delete announced events and finished webhook deliveries older than the retention (the
+    /// server also does this every hour).
+    PruneEvents {
+        /// Keep this many days.
+        #[arg(long, env = "EVENT_RETENTION_DAYS", default_value_t = 90)]
+        days: u32,
+    },
     /// Create a service token for a script and print it once.
     CreateServiceToken {
         #[arg(long, env = "TOKEN_NAME")]
@@ -189,6 +196,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("generating failed: {}", e.detail()))?;
             eprintln!("users bench.<agency code>.1 and .2 (officers), bench.secretariat, bench.chair, bench.observer; password `{}`", crate::service::dataset::PASSWORD);
+            Ok(())
+        }
+        Command::PruneEvents { days } => {
+            if days == 0 {
+                bail!("--days must be at least 1 (0 would delete every event but the newest)");
+            }
+            let state = startup::state(&cli.database, &offline_settings(&cli.database), Clock::system()).await?;
+            let (deliveries, events) = crate::service::events::prune(&state, days)
+                .await
+                .map_err(|e| anyhow::anyhow!("pruning failed: {}", e.detail()))?;
+            eprintln!("deleted {events} events and {deliveries} finished webhook deliveries older than {days} days");
             Ok(())
         }
         Command::Urge { period } => {

@@ -134,6 +134,10 @@ pub struct EventSettings {
     /// Seconds between checks that a subscriber's token is still valid.
     #[arg(long, env = "SUBSCRIPTION_RECHECK_SECS", default_value_t = 15)]
     pub subscription_recheck_secs: u64,
+    /// Days that announced events and finished webhook deliveries are kept; each instance prunes
+    /// older ones every hour. 0 keeps them all.
+    #[arg(long, env = "EVENT_RETENTION_DAYS", default_value_t = 90)]
+    pub event_retention_days: u32,
 }
 
 impl Default for EventSettings {
@@ -145,6 +149,7 @@ impl Default for EventSettings {
             webhook_backoff_ms: 2_000,
             urge_daily_at: None,
             subscription_recheck_secs: 15,
+            event_retention_days: 90,
         }
     }
 }

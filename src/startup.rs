@@ -136,12 +136,14 @@ pub async fn bootstrap(state: &AppState) -> anyhow::Result<Option<(String, Strin
 }
 
 /// The work each instance does beside answering requests: fanning out committed events,
-/// listening for other instances' commits, delivering webhooks, and (when set) daily urging.
+/// listening for other instances' commits, delivering webhooks, pruning old events, and (when
+/// set) daily urging.
 fn spawn_background(state: &Arc<AppState>) -> anyhow::Result<()> {
     use crate::service::{events, urging, webhooks};
     tokio::spawn(events::run_dispatcher(state.clone()));
     tokio::spawn(events::run_listener(state.clone()));
     tokio::spawn(webhooks::run_deliveries(state.clone()));
+    tokio::spawn(events::run_pruning(state.clone()));
     tokio::spawn(crate::db::checkpoints(state.db.clone(), Duration::from_millis(200)));
     tokio::spawn(crate::db::statistics(state.db.clone(), Duration::from_secs(6 * 3600)));
     if let Some(at) = &state.event_settings.urge_daily_at {

@@ -549,3 +549,112 @@ async fn two_instances_urging_at_once_urge_each_ministry_once() {
     b.finish().await;
     a.finish().await;
 }
+
+/// The outbox's ids, oldest first, read from the database beside the server.
+async fn outbox_ids(app: &TestApp) -> Vec<i64> {
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    entity::outbox_event::Entity::find()
+        .select_only()
+        .column(entity::outbox_event::Column::Id)
+        .order_by_asc(entity::outbox_event::Column::Id)
+        .into_tuple()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+fn prune_command(app: &TestApp, days: &str) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coordination"))
+        .args(["prune-events", "--days", days])
+        .env("DATABASE_URL", &app.database_url)
+        .env("JWT_SECRET", common::SECRET)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run coordination");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// What the server's hourly pruning does, with its own state: (deliveries, events) deleted.
+async fn prune_events(app: &TestApp, days: u32) -> (u64, u64) {
+    coordination::service::events::prune(&app.state, days).await.expect("pruning")
+}
+
+/// The same user with a token issued at the server's current time.
+async fn signed_in_again<'a>(s: Session<'a>, username: &str) -> Session<'a> {
+    let token = s.app.login(username, common::PASSWORD).await;
+    Session { token, ..s }
+}
+
+/// Events and finished deliveries older than the retention go; a delivery still being retried
+/// keeps its event, and new events keep rising ids.
+#[tokio::test]
+async fn old_events_and_finished_deliveries_are_pruned() {
+    for app in common::apps_with(|s| s.events.webhook_max_attempts = 100).await {
+        let long_ago = chrono::Utc::now() - chrono::Duration::days(100);
+        app.set_now(&long_ago.to_rfc3339());
+        let sec = app.secretariat().await;
+        let (ok_url, ok_receiver) = start_receiver(0).await;
+        let (failing_url, _) = start_receiver(usize::MAX).await;
+        let hook = "mutation($u: String!, $s: String!, $e: [String!]!) { createWebhook(input: { url: $u, events: $e, secret: $s }) { id } }";
+        sec.data(hook, json!({ "u": ok_url, "s": SECRET, "e": ["blocker.raised"] })).await;
+        sec.data(hook, json!({ "u": failing_url, "s": SECRET, "e": ["blocker.forwarded"] })).await;
+        let officer = app.officer_of("MOIT").await;
+        let first = officer.data(RAISE, json!({ "i": blocker_input("Vướng mắc cũ thứ nhất") })).await;
+        officer.data(RAISE, json!({ "i": blocker_input("Vướng mắc cũ thứ hai") })).await;
+        let forward = "mutation($id: ID!, $i: ForwardBlockerInput!) { forwardBlocker(id: $id, expectedVersion: 1, input: $i) { version } }";
+        let due = (long_ago + chrono::Duration::days(30)).date_naive().to_string();
+        let most = ministry_id(&sec, "MOST").await;
+        sec.data(
+            forward,
+            json!({ "id": first["raiseBlocker"]["id"], "i": { "responsibleMinistryId": most, "dueDate": due } }),
+        )
+        .await;
+        let calls = ok_receiver.calls.clone();
+        assert!(wait_for(|| calls.lock().unwrap().len() >= 2, Duration::from_secs(10)).await, "[{}]", app.backend);
+
+        // Tokens are checked against the server's clock: sign in again after moving it.
+        app.set_now(&chrono::Utc::now().to_rfc3339());
+        let (sec, officer) =
+            (signed_in_again(sec, "secretariat.test").await, signed_in_again(officer, "officer.moit").await);
+        officer.data(RAISE, json!({ "i": blocker_input("Vướng mắc mới") })).await;
+        assert!(wait_for(|| calls.lock().unwrap().len() >= 3, Duration::from_secs(10)).await, "[{}]", app.backend);
+        let before = outbox_ids(&app).await;
+        assert_eq!(before.len(), 4, "[{}] three raised and one forwarded", app.backend);
+
+        assert_eq!(prune_events(&app, 90).await, (2, 2), "[{}] two old deliveries and their events", app.backend);
+        let after = outbox_ids(&app).await;
+        assert_eq!(after, [before[2], before[3]], "[{}] the forwarding, still being retried, stays", app.backend);
+        let d = sec.data("{ webhookDeliveries { nodes { event status } } }", json!({})).await;
+        let mut left: Vec<(String, String)> = d["webhookDeliveries"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["event"].as_str().unwrap().to_owned(), n["status"].as_str().unwrap().to_owned()))
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [("blocker.forwarded".into(), "PENDING".into()), ("blocker.raised".into(), "DELIVERED".into())],
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(prune_events(&app, 90).await, (0, 0), "[{}] pruning again finds nothing", app.backend);
+        let (ok, err) = prune_command(&app, "0");
+        assert!(!ok && err.contains("--days must be at least 1"), "{err}");
+
+        // The newest event stays even when it is old, so that ids keep rising.
+        app.set_now(&long_ago.to_rfc3339());
+        let officer = signed_in_again(officer, "officer.moit").await;
+        officer.data(RAISE, json!({ "i": blocker_input("Vướng mắc cũ cuối cùng") })).await;
+        assert!(wait_for(|| calls.lock().unwrap().len() >= 4, Duration::from_secs(10)).await, "[{}]", app.backend);
+        app.set_now(&chrono::Utc::now().to_rfc3339());
+        assert_eq!(prune_events(&app, 90).await, (1, 0), "[{}] the newest event stays", app.backend);
+        let kept = outbox_ids(&app).await;
+        assert_eq!(kept.len(), 3, "[{}]", app.backend);
+        let officer = signed_in_again(officer, "officer.moit").await;
+        officer.data(RAISE, json!({ "i": blocker_input("Vướng mắc sau khi dọn") })).await;
+        let newest = *outbox_ids(&app).await.last().unwrap();
+        assert!(newest > kept[2], "[{}] ids keep rising after pruning", app.backend);
+        app.finish().await;
+    }
+}

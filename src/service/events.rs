@@ -196,6 +196,65 @@ pub async fn run_dispatcher(state: Arc<AppState>) {
     }
 }
 
+/// Deletes what is older than `days`: finished webhook deliveries (DELIVERED, FAILED), then the
+/// events that no remaining delivery refers to. The newest event always stays, so that ids keep
+/// rising (SQLite would otherwise hand out an id again) and no dispatcher misses what comes next.
+/// Returns how many deliveries and events went.
+pub async fn prune(state: &AppState, days: u32) -> AppResult<(u64, u64)> {
+    use sea_orm::sea_query::Query;
+    let cutoff = state.clock.now() - chrono::Duration::days(i64::from(days));
+    let (_turn, txn) = state.begin_write().await?;
+    let deliveries = webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::Status.ne("PENDING"))
+        .filter(webhook_delivery::Column::CreatedAt.lt(cutoff))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let newest: Option<i64> =
+        Outbox::find().select_only().column_as(Column::Id.max(), "m").into_tuple().one(&txn).await?.flatten();
+    let events = match newest {
+        None => 0,
+        Some(newest) => {
+            Outbox::delete_many()
+                .filter(Column::CreatedAt.lt(cutoff))
+                .filter(Column::Id.lt(newest))
+                .filter(
+                    Column::Id.not_in_subquery(
+                        Query::select()
+                            .column(webhook_delivery::Column::OutboxId)
+                            .from(webhook_delivery::Entity)
+                            .to_owned(),
+                    ),
+                )
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+    };
+    txn.commit().await?;
+    Ok((deliveries, events))
+}
+
+/// Prunes every hour what is older than `EVENT_RETENTION_DAYS` (when it is not 0).
+pub async fn run_pruning(state: Arc<AppState>) {
+    let days = state.event_settings.event_retention_days;
+    if days == 0 {
+        return;
+    }
+    let mut ticks = tokio::time::interval(Duration::from_secs(3600));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match prune(&state, days).await {
+            Ok((0, 0)) => {}
+            Ok((deliveries, events)) => {
+                tracing::info!(deliveries, events, days, "pruned events and webhook deliveries past their retention")
+            }
+            Err(err) => tracing::warn!(error = %err.detail(), "pruning old events failed; will retry in an hour"),
+        }
+    }
+}
+
 /// With PostgreSQL, wakes this instance's dispatcher whenever any instance commits an event.
 pub async fn run_listener(state: Arc<AppState>) {
     if state.db.get_database_backend() != DbBackend::Postgres {

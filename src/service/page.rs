@@ -179,13 +179,20 @@ fn decode_cursor(field: &str, cursor: &str, kind: KeyKind) -> AppResult<(Value, 
     Ok((key, id))
 }
 
-/// Rows strictly after (or, `before`, strictly before) the cursor in the list's order.
+/// Rows strictly after (or, `before`, strictly before) the cursor in the list's order. The
+/// first, redundant bound (`key >= value`) is what lets the database start the index scan at the
+/// cursor: without it both databases read the index from the start of the list and threw away
+/// every row of the earlier pages, so the tenth page of a pull read ten pages' worth of rows.
 fn beyond(key: &SortKey, id_col: SimpleExpr, value: Value, id: Uuid, after: bool) -> Condition {
     let forward = after != key.descending;
-    let (k, i) = (Expr::expr(key.expr.clone()), Expr::expr(id_col));
-    let (key_cmp, id_cmp) =
-        if forward { (k.clone().gt(value.clone()), i.gt(id)) } else { (k.clone().lt(value.clone()), i.lt(id)) };
-    Condition::any().add(key_cmp).add(Condition::all().add(Expr::expr(key.expr.clone()).eq(value)).add(id_cmp))
+    let k = || Expr::expr(key.expr.clone());
+    let i = Expr::expr(id_col);
+    let (bound, key_cmp, id_cmp) = if forward {
+        (k().gte(value.clone()), k().gt(value.clone()), i.gt(id))
+    } else {
+        (k().lte(value.clone()), k().lt(value.clone()), i.lt(id))
+    };
+    Condition::all().add(bound).add(Condition::any().add(key_cmp).add(Condition::all().add(k().eq(value)).add(id_cmp)))
 }
 
 /// Runs one page of `select` in `key` order. `key_of` reads a row's sort key and id.

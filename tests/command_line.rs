@@ -2,33 +2,9 @@
 
 mod common;
 
-use common::TestApp;
+use common::{coordination, TestApp};
 use serde_json::json;
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-fn coordination(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coordination"))
-        .args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("JWT_SECRET", common::SECRET)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run coordination");
-    if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::process::Command;
 
 #[tokio::test]
 async fn operators_create_users_and_service_tokens() {

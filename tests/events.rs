@@ -563,17 +563,6 @@ async fn outbox_ids(app: &TestApp) -> Vec<i64> {
         .unwrap()
 }
 
-fn prune_command(app: &TestApp, days: &str) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coordination"))
-        .args(["prune-events", "--days", days])
-        .env("DATABASE_URL", &app.database_url)
-        .env("JWT_SECRET", common::SECRET)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run coordination");
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
 /// What the server's hourly pruning does, with its own state: (deliveries, events) deleted.
 async fn prune_events(app: &TestApp, days: u32) -> (u64, u64) {
     coordination::service::events::prune(&app.state, days).await.expect("pruning")
@@ -639,7 +628,7 @@ async fn old_events_and_finished_deliveries_are_pruned() {
             app.backend
         );
         assert_eq!(prune_events(&app, 90).await, (0, 0), "[{}] pruning again finds nothing", app.backend);
-        let (ok, err) = prune_command(&app, "0");
+        let (ok, _, err) = common::coordination(&app, &["prune-events", "--days", "0"], None);
         assert!(!ok && err.contains("--days must be at least 1"), "{err}");
 
         // The newest event stays even when it is old, so that ids keep rising.

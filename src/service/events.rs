@@ -140,6 +140,13 @@ pub fn wants(events: &str, kind: &str) -> bool {
 /// later events commit for one to be missed.
 const REORDER_WINDOW: i64 = 1_000;
 
+/// The id of the newest outbox row, if any.
+async fn newest_id<C: ConnectionTrait>(conn: &C) -> Result<Option<i64>, sea_orm::DbErr> {
+    let newest: Option<Option<i64>> =
+        Outbox::find().select_only().column_as(Column::Id.max(), "m").into_tuple().one(conn).await?;
+    Ok(newest.flatten())
+}
+
 async fn recent_ids(state: &AppState, above: i64) -> Result<Vec<i64>, sea_orm::DbErr> {
     Outbox::find().select_only().column(Column::Id).filter(Column::Id.gt(above)).into_tuple().all(&state.db).await
 }
@@ -149,14 +156,8 @@ async fn recent_ids(state: &AppState, above: i64) -> Result<Vec<i64>, sea_orm::D
 pub async fn run_dispatcher(state: Arc<AppState>) {
     // Only what commits from now on: what is already there counts as sent.
     let mut sent: BTreeSet<i64> = loop {
-        let newest = Outbox::find()
-            .select_only()
-            .column_as(Column::Id.max(), "m")
-            .into_tuple::<Option<i64>>()
-            .one(&state.db)
-            .await;
-        let ids = match newest {
-            Ok(newest) => recent_ids(&state, newest.flatten().unwrap_or(0) - REORDER_WINDOW).await,
+        let ids = match newest_id(&state.db).await {
+            Ok(newest) => recent_ids(&state, newest.unwrap_or(0) - REORDER_WINDOW).await,
             Err(err) => Err(err),
         };
         match ids {
@@ -210,9 +211,7 @@ pub async fn prune(state: &AppState, days: u32) -> AppResult<(u64, u64)> {
         .exec(&txn)
         .await?
         .rows_affected;
-    let newest: Option<i64> =
-        Outbox::find().select_only().column_as(Column::Id.max(), "m").into_tuple().one(&txn).await?.flatten();
-    let events = match newest {
+    let events = match newest_id(&txn).await? {
         None => 0,
         Some(newest) => {
             Outbox::delete_many()

@@ -262,3 +262,28 @@ pub async fn task_by_code(s: &Session<'_>, code: &str) -> (String, i64) {
         d["tasks"]["nodes"].as_array().expect("nodes").iter().find(|n| n["code"] == code).cloned().expect("task");
     (node["id"].as_str().expect("id").to_owned(), node["version"].as_i64().expect("version"))
 }
+
+/// Runs the `coordination` binary against `app`'s database, as an operator would beside the
+/// running server: (success, stdout, stderr).
+pub fn coordination(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_coordination"))
+        .args(args)
+        .env("DATABASE_URL", &app.database_url)
+        .env("JWT_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run coordination");
+    if let Some(input) = stdin {
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input.as_bytes()).expect("write stdin");
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -9,6 +9,7 @@ use super::task::{self, Direction, Task};
 use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField, RaiseInput, Step};
+use crate::service::rows::Columns;
 use crate::service::AppState;
 use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, Value, ID};
 use chrono::{DateTime, Utc};
@@ -140,6 +141,32 @@ impl PlainFields for Blocker {
             _ => None,
         }
     }
+
+    fn columns(name: &str) -> Option<&'static [&'static str]> {
+        Some(match name {
+            "id" => &[],
+            "title" => &["title"],
+            "description" => &["description"],
+            "severity" => &["severity"],
+            "category" => &["category"],
+            "status" => &["status"],
+            "origin" => &["origin"],
+            "originName" => &["origin_name"],
+            "dueDate" => &["due_date"],
+            "overdue" => &["status", "due_date"],
+            "resolution" => &["resolution"],
+            "escalatedTo" => &["escalated_to"],
+            "escalationReason" => &["escalation_reason"],
+            "resolvedAt" => &["resolved_at"],
+            "version" => &["version"],
+            "createdAt" => &["created_at"],
+            "updatedAt" => &["updated_at"],
+            "raisedBy" => &["raised_by_ministry_id"],
+            "responsibleMinistry" => &["responsible_ministry_id"],
+            "task" => &["task_id"],
+            _ => return None,
+        })
+    }
 }
 
 pub struct BlockerEvent(pub blocker_event::Model);
@@ -234,7 +261,15 @@ impl BlockerQuery {
             Some(o) => (o.field, o.direction == Direction::Desc),
             None => (BlockerOrderField::CreatedAt, true),
         };
-        let page = blockers::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before)).await?;
+        let columns = super::direct::node_sets(&ctx.item.node)
+            .map(|sets| {
+                sets.iter()
+                    .map(|set| super::direct::columns_of::<Blocker, blocker::Model>(set))
+                    .fold(Columns::of::<blocker::Model>(blockers::SORT_COLUMNS).unwrap_or(Columns::ALL), Columns::union)
+            })
+            .unwrap_or(Columns::ALL);
+        let page =
+            blockers::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before), columns).await?;
         let rows: Vec<_> = page.items.iter().map(|(_, b)| b).collect();
         super::loaders::prime_blockers(ctx, &rows).await?;
         Ok(connection(page, Blocker))

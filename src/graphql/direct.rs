@@ -16,9 +16,10 @@
 //! the specification orders them.
 
 use super::{ministry, task};
+use crate::service::rows::{Columns, Positional};
 use async_graphql::futures_util::future::join_all;
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{Field, Selection};
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::resolve_container;
 use async_graphql::{ContainerType, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value};
@@ -38,6 +39,75 @@ pub trait PlainFields: ContainerType {
     fn related(&self, _name: &str) -> Option<Related> {
         None
     }
+
+    /// The columns (besides the id) that field `name` reads, when it is plain or related;
+    /// `None` for a field that needs the whole row. See `columns_of`.
+    fn columns(_name: &str) -> Option<&'static [&'static str]> {
+        None
+    }
+}
+
+/// The columns of `M` that a selection of `T` reads: the id and each field's, or all of them
+/// when the selection goes the general way (fragments, directives) or asks for a field that
+/// needs the whole row. A model read with fewer columns reaches only the fields they serve.
+pub fn columns_of<T: PlainFields, M: Positional>(set: &SelectionSet) -> Columns {
+    let mut columns = Columns::of::<M>(&[]).unwrap_or(Columns::ALL);
+    for selection in &set.items {
+        let Selection::Field(field) = &selection.node else { return Columns::ALL };
+        if !field.node.directives.is_empty() {
+            return Columns::ALL;
+        }
+        let name = field.node.name.node.as_str();
+        if name == "__typename" {
+            continue;
+        }
+        match T::columns(name).and_then(Columns::of::<M>) {
+            Some(more) => columns = columns.union(more),
+            None => return Columns::ALL,
+        }
+    }
+    columns
+}
+
+/// The selections of a connection's nodes (`nodes { … }`, `edges { node { … } }`); `None` when
+/// the connection's own selection goes the general way.
+pub fn node_sets(connection: &Field) -> Option<Vec<&SelectionSet>> {
+    let mut sets = Vec::new();
+    for field in plain_fields(&connection.selection_set.node)? {
+        match field.name.node.as_str() {
+            "nodes" => sets.push(&field.selection_set.node),
+            "edges" => {
+                for edge in plain_fields(&field.selection_set.node)? {
+                    if edge.name.node == "node" {
+                        sets.push(&edge.selection_set.node);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Nodes with fragments or directives go the general way too.
+    sets.iter().all(|set| plain_fields(set).is_some()).then_some(sets)
+}
+
+/// The selections of the fields called `name` in `sets`.
+pub fn field_sets<'a>(sets: &[&'a SelectionSet], name: &str) -> Vec<&'a SelectionSet> {
+    sets.iter()
+        .flat_map(|set| plain_fields(set).unwrap_or_default())
+        .filter(|f| f.name.node == name)
+        .map(|f| &f.selection_set.node)
+        .collect()
+}
+
+/// The fields of a selection, when it has nothing but fields without directives.
+fn plain_fields(set: &SelectionSet) -> Option<Vec<&Field>> {
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) if f.node.directives.is_empty() => Some(&f.node),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A field that holds another object, through the request's loader (`None`: the field is null).
@@ -153,15 +223,24 @@ async fn resolve_related(
     let ctx_field = ctx.with_field(field);
     let failed = |err: async_graphql::Error| ctx_field.set_error_path(err.into_server_error(field.pos));
     let inner = ctx_field.with_selection_set(&field.node.selection_set);
+    let set = &field.node.selection_set.node;
     let resolved = match related {
-        Related::Ministry(Some(id)) => match ministry::load(&ctx_field, id).await.map_err(failed)? {
-            Some(m) => resolve_boxed(&inner, &m.0).await,
-            None => return Ok(Value::Null),
-        },
-        Related::Task(Some(id)) => match task::load(&ctx_field, id).await.map_err(failed)? {
-            Some(t) => resolve_boxed(&inner, &t.0).await,
-            None => return Ok(Value::Null),
-        },
+        Related::Ministry(Some(id)) => {
+            let columns = columns_of::<ministry::Ministry, entity::ministry::Model>(set);
+            match ministry::load_columns(&ctx_field, id, columns).await.map_err(failed)? {
+                Some(m) => resolve_boxed(&inner, &m.0).await,
+                None => return Ok(Value::Null),
+            }
+        }
+        Related::Task(Some(id)) => {
+            match task::load_columns(&ctx_field, id, columns_of::<task::Task, entity::task::Model>(set))
+                .await
+                .map_err(failed)?
+            {
+                Some(t) => resolve_boxed(&inner, &t.0).await,
+                None => return Ok(Value::Null),
+            }
+        }
         Related::Ministry(None) | Related::Task(None) => return Ok(Value::Null),
     };
     Ok(resolved.unwrap_or_else(|err| {

@@ -2,6 +2,7 @@
 //! kind of key, whatever the page size. One loader type serves many key types.
 
 use crate::error::AppError;
+use crate::service::rows::{self, Columns};
 use async_graphql::dataloader::Loader;
 use entity::{directive, ministry, task, task_cooperator, working_group, working_group_member};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -16,6 +17,12 @@ pub struct TaskId(pub Uuid);
 pub struct DirectiveId(pub Uuid);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WorkingGroupId(pub Uuid);
+/// A task read with only some of its columns (`service::rows`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TaskPart(pub Uuid, pub Columns);
+/// A ministry read with only some of its columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MinistryPart(pub Uuid, pub Columns);
 /// The cooperating ministries of a task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CooperatorsOf(pub Uuid);
@@ -71,8 +78,49 @@ macro_rules! by_id_loader {
     };
 }
 
-by_id_loader!(MinistryId, ministry::Entity, ministry::Model);
-by_id_loader!(TaskId, task::Entity, task::Model);
+/// Whole rows by id, and rows with some columns by id (one statement per set of columns), read
+/// by position.
+macro_rules! positional_loader {
+    ($key:ident, $part:ident, $entity:path, $model:ty) => {
+        impl Loader<$key> for Loaders {
+            type Value = std::sync::Arc<$model>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, std::sync::Arc<$model>> {
+                use $entity as E;
+                let ids = in_list(keys.iter().map(|k| k.0));
+                let select = E::find().filter(<E as EntityTrait>::Column::Id.is_in(ids));
+                let rows = rows::all(&self.db, select, Columns::ALL).await.map_err(db_error)?;
+                Ok(rows.into_iter().map(|m| ($key(m.id), std::sync::Arc::new(m))).collect())
+            }
+        }
+
+        impl Loader<$part> for Loaders {
+            type Value = std::sync::Arc<$model>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$part]) -> LoadResult<$part, std::sync::Arc<$model>> {
+                use $entity as E;
+                let mut by_columns: HashMap<Columns, Vec<Uuid>> = HashMap::new();
+                for k in keys {
+                    by_columns.entry(k.1).or_default().push(k.0);
+                }
+                let mut out = HashMap::with_capacity(keys.len());
+                for (columns, ids) in by_columns {
+                    let select =
+                        rows::narrow(E::find(), columns).filter(<E as EntityTrait>::Column::Id.is_in(in_list(ids)));
+                    for m in rows::all(&self.db, select, columns).await.map_err(db_error)? {
+                        out.insert($part(m.id, columns), std::sync::Arc::new(m));
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+positional_loader!(MinistryId, MinistryPart, ministry::Entity, ministry::Model);
+positional_loader!(TaskId, TaskPart, task::Entity, task::Model);
 by_id_loader!(DirectiveId, directive::Entity, directive::Model);
 by_id_loader!(WorkingGroupId, working_group::Entity, working_group::Model);
 
@@ -128,6 +176,10 @@ impl Loader<MembersOf> for Loaders {
     }
 }
 
+use super::direct;
+use super::ministry::Ministry;
+use super::task::Task;
+use async_graphql::parser::types::SelectionSet;
 use async_graphql::Context;
 
 /// Whether the selection of a connection asks for `path` on its nodes (through `nodes` or `edges.node`).
@@ -142,8 +194,49 @@ fn wants(ctx: &Context<'_>, path: &[&str]) -> bool {
 }
 
 /// Loads, in one batch per kind, the relations a page of blockers will ask for, so that the
-/// statements per page do not depend on its size or on how resolvers interleave.
+/// statements per page do not depend on its size or on how resolvers interleave. Related objects
+/// are loaded with the columns their selections read, as `direct` will ask for them.
 pub async fn prime_blockers(ctx: &Context<'_>, rows: &[&entity::blocker::Model]) -> async_graphql::Result<()> {
+    let loader = super::loader(ctx)?;
+    let Some(nodes) = direct::node_sets(&ctx.item.node) else { return prime_blockers_whole(ctx, rows).await };
+    let mut ministries = MinistryLoads::default();
+    let task_ids: Vec<Uuid> = rows.iter().filter_map(|b| b.task_id).collect();
+    for set in direct::field_sets(&nodes, "task") {
+        let columns = direct::columns_of::<Task, task::Model>(set);
+        let tasks = super::task::load_many(loader, task_ids.iter().copied(), columns).await?;
+        for lead in direct::field_sets(&[set], "leadMinistry") {
+            ministries.add(lead, tasks.iter().map(|t| t.lead_ministry_id));
+        }
+    }
+    for set in direct::field_sets(&nodes, "raisedBy") {
+        ministries.add(set, rows.iter().map(|b| b.raised_by_ministry_id));
+    }
+    for set in direct::field_sets(&nodes, "responsibleMinistry") {
+        ministries.add(set, rows.iter().filter_map(|b| b.responsible_ministry_id));
+    }
+    ministries.load(loader).await
+}
+
+/// Ministry ids to load, by the columns their selections read.
+#[derive(Default)]
+struct MinistryLoads(HashMap<Columns, HashSet<Uuid>>);
+
+impl MinistryLoads {
+    fn add(&mut self, set: &SelectionSet, ids: impl IntoIterator<Item = Uuid>) {
+        let columns = direct::columns_of::<Ministry, ministry::Model>(set);
+        self.0.entry(columns).or_default().extend(ids);
+    }
+
+    async fn load(self, loader: &super::RequestLoader) -> async_graphql::Result<()> {
+        for (columns, ids) in self.0 {
+            super::ministry::load_many(loader, ids.into_iter().collect::<Vec<_>>(), columns).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `prime_blockers` for nodes that go the general way: whole rows, as their resolvers load them.
+async fn prime_blockers_whole(ctx: &Context<'_>, rows: &[&entity::blocker::Model]) -> async_graphql::Result<()> {
     let loader = super::loader(ctx)?;
     let mut ministries: HashSet<Uuid> = HashSet::new();
     if wants(ctx, &["task"]) {
@@ -167,9 +260,17 @@ pub async fn prime_blockers(ctx: &Context<'_>, rows: &[&entity::blocker::Model])
 /// The same for a page of tasks.
 pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_graphql::Result<()> {
     let loader = super::loader(ctx)?;
+    let nodes = direct::node_sets(&ctx.item.node);
     let mut ministries: HashSet<Uuid> = HashSet::new();
-    if wants(ctx, &["leadMinistry"]) {
-        ministries.extend(rows.iter().map(|t| t.lead_ministry_id));
+    let mut leads = MinistryLoads::default();
+    match &nodes {
+        Some(nodes) => {
+            for set in direct::field_sets(nodes, "leadMinistry") {
+                leads.add(set, rows.iter().map(|t| t.lead_ministry_id));
+            }
+        }
+        None if wants(ctx, &["leadMinistry"]) => ministries.extend(rows.iter().map(|t| t.lead_ministry_id)),
+        None => {}
     }
     if wants(ctx, &["cooperatingMinistries"]) {
         let lists = loader.load_many(rows.iter().map(|t| CooperatorsOf(t.id))).await?;
@@ -184,7 +285,7 @@ pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_grap
     if !ministries.is_empty() {
         loader.load_many(ministries.into_iter().map(MinistryId)).await?;
     }
-    Ok(())
+    leads.load(loader).await
 }
 
 #[cfg(test)]

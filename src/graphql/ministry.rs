@@ -2,11 +2,12 @@
 
 use super::connection::{args, connection, Conn};
 use super::direct::{text, value, Direct, PlainFields};
-use super::loaders::MinistryId;
+use super::loaders::{MinistryId, MinistryPart};
 use super::{actor, id, loader, opt_uuid, state, uuid};
 use crate::error::AppError;
 use crate::service::access::Action;
 use crate::service::ministries::{self, MinistryFilter, MinistryInput, MinistryUpdate};
+use crate::service::rows::Columns;
 use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, Value, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::MinistryKind;
@@ -64,6 +65,32 @@ pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Dir
     Ok(loader(ctx)?.load_one(MinistryId(id)).await?.map(|m| Direct(Ministry(m))))
 }
 
+/// A ministry with (at least) `columns` read, through the request's loader.
+pub(crate) async fn load_columns(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+    columns: Columns,
+) -> Result<Option<Direct<Ministry>>> {
+    if columns.is_all::<Model>() {
+        return load(ctx, id).await;
+    }
+    Ok(loader(ctx)?.load_one(MinistryPart(id, columns)).await?.map(|m| Direct(Ministry(m))))
+}
+
+/// Loads ministries with `columns` into the request's loader, in one statement.
+pub(crate) async fn load_many(
+    loader: &crate::graphql::RequestLoader,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+    columns: Columns,
+) -> Result<()> {
+    if columns.is_all::<Model>() {
+        loader.load_many(ids.into_iter().map(MinistryId)).await?;
+    } else {
+        loader.load_many(ids.into_iter().map(|id| MinistryPart(id, columns))).await?;
+    }
+    Ok(())
+}
+
 impl PlainFields for Ministry {
     fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
         let m = &self.0;
@@ -76,6 +103,20 @@ impl PlainFields for Ministry {
             "version" => value(&m.version),
             "createdAt" => value(&m.created_at),
             "updatedAt" => value(&m.updated_at),
+            _ => return None,
+        })
+    }
+
+    fn columns(name: &str) -> Option<&'static [&'static str]> {
+        Some(match name {
+            "id" => &[],
+            "code" => &["code"],
+            "nameVi" | "name" => &["name_vi"],
+            "nameEn" => &["name_en"],
+            "kind" => &["kind"],
+            "version" => &["version"],
+            "createdAt" => &["created_at"],
+            "updatedAt" => &["updated_at"],
             _ => return None,
         })
     }

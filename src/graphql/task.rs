@@ -4,7 +4,7 @@ use super::blocker::Blocker;
 use super::connection::{args, connection, Conn};
 use super::direct::{opt_text, text, value, Direct, PlainFields, Related};
 use super::directive::{self, Directive};
-use super::loaders::{CooperatorsOf, TaskId};
+use super::loaders::{CooperatorsOf, TaskId, TaskPart};
 use super::ministry::{self, Ministry};
 use super::report::MonthlyReport;
 use super::scalars::Date;
@@ -13,6 +13,7 @@ use super::{actor, id, loader, opt_uuid, state, uuid};
 use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField};
 use crate::service::reports::{self, ReportFilter};
+use crate::service::rows::Columns;
 use crate::service::tasks::{self, ClarityItem, TaskFilter, TaskInput, TaskOrderField, Timeliness};
 use crate::service::AppState;
 use async_graphql::{
@@ -149,9 +150,15 @@ impl Task {
     ) -> Result<Conn<Blocker>> {
         actor(ctx)?.principal.require(Action::ReadBlockers)?;
         let filter = BlockerFilter { task_id: Some(self.0.id), statuses: status, ..Default::default() };
-        let page =
-            blockers::list(state(ctx)?, &filter, BlockerOrderField::CreatedAt, true, &args(first, after, None, None))
-                .await?;
+        let page = blockers::list(
+            state(ctx)?,
+            &filter,
+            BlockerOrderField::CreatedAt,
+            true,
+            &args(first, after, None, None),
+            Columns::ALL,
+        )
+        .await?;
         Ok(connection(page, Blocker))
     }
     /// Increases with every change; pass it as `expectedVersion` to change the task.
@@ -168,6 +175,27 @@ impl Task {
 
 pub(crate) async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Direct<Task>>> {
     Ok(loader(ctx)?.load_one(TaskId(id)).await?.map(|t| Direct(Task(t))))
+}
+
+/// A task with (at least) `columns` read, through the request's loader.
+pub(crate) async fn load_columns(ctx: &Context<'_>, id: uuid::Uuid, columns: Columns) -> Result<Option<Direct<Task>>> {
+    if columns.is_all::<Model>() {
+        return load(ctx, id).await;
+    }
+    Ok(loader(ctx)?.load_one(TaskPart(id, columns)).await?.map(|t| Direct(Task(t))))
+}
+
+/// Loads tasks with `columns` into the request's loader, in one statement.
+pub(crate) async fn load_many(
+    loader: &crate::graphql::RequestLoader,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+    columns: Columns,
+) -> Result<Vec<Arc<Model>>> {
+    Ok(if columns.is_all::<Model>() {
+        loader.load_many(ids.into_iter().map(TaskId)).await?.into_values().collect()
+    } else {
+        loader.load_many(ids.into_iter().map(|id| TaskPart(id, columns))).await?.into_values().collect()
+    })
 }
 
 impl PlainFields for Task {
@@ -195,6 +223,28 @@ impl PlainFields for Task {
 
     fn related(&self, name: &str) -> Option<Related> {
         (name == "leadMinistry").then_some(Related::Ministry(Some(self.0.lead_ministry_id)))
+    }
+
+    fn columns(name: &str) -> Option<&'static [&'static str]> {
+        Some(match name {
+            "id" => &[],
+            "code" => &["code"],
+            "title" => &["title"],
+            "description" => &["description"],
+            "status" => &["status"],
+            "timeliness" => &["status", "completed_on_time", "due_date"],
+            "dueDate" => &["due_date"],
+            "approvingAuthority" => &["approving_authority"],
+            "expectedOutput" => &["expected_output"],
+            "resources" => &["resources"],
+            "completedAt" => &["completed_at"],
+            "cancelReason" => &["cancel_reason"],
+            "version" => &["version"],
+            "createdAt" => &["created_at"],
+            "updatedAt" => &["updated_at"],
+            "leadMinistry" => &["lead_ministry_id"],
+            _ => return None,
+        })
     }
 }
 

@@ -6,7 +6,8 @@
 
 use super::audit::{self, snapshot, Change};
 use super::idempotency::{self, Claim};
-use super::page::{date_key, paginate, undated, KeyKind, KeyValue, Page, PageArgs, SortKey};
+use super::page::{date_key, paginate_columns, undated, KeyKind, KeyValue, Page, PageArgs, SortKey};
+use super::rows::Columns;
 use super::{check_version, find, ministries, update_versioned, validate, Actor, AppState};
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
@@ -120,12 +121,17 @@ pub fn filtered(filter: &BlockerFilter, today: NaiveDate) -> Select<Blocker> {
     select
 }
 
+/// The columns a page's cursors read, whichever the order.
+pub const SORT_COLUMNS: &[&str] = &["created_at", "updated_at", "due_date"];
+
+/// A page of blockers, reading `columns` of each (with `SORT_COLUMNS`; see `rows`).
 pub async fn list(
     state: &AppState,
     filter: &BlockerFilter,
     order: BlockerOrderField,
     descending: bool,
     args: &PageArgs,
+    columns: Columns,
 ) -> AppResult<Page<blocker::Model>> {
     let select = filtered(filter, state.clock.today());
     let (key, read): (SortKey, fn(&blocker::Model) -> KeyValue) = match order {
@@ -139,7 +145,8 @@ pub async fn list(
             (date_key(Column::DueDate, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(undated)))
         }
     };
-    paginate(&state.db, select, Column::Id, key, args, |m| (read(m), m.id)).await
+    let columns = columns.union(Columns::of::<blocker::Model>(SORT_COLUMNS).unwrap_or(Columns::ALL));
+    paginate_columns(&state.db, select, columns, Column::Id, key, args, |m| (read(m), m.id)).await
 }
 
 pub async fn events(state: &AppState, blocker_id: Uuid) -> AppResult<Vec<blocker_event::Model>> {

@@ -6,6 +6,7 @@ use super::blockers::{self, BlockerFilter, BlockerOrderField};
 use super::page::PageArgs;
 use super::AppState;
 use crate::error::AppResult;
+use crate::service::rows::Columns;
 use entity::{blocker, ministry, task};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -123,7 +124,8 @@ pub fn stream(
                 return Ok(Some((head, cur)));
             }
             let args = PageArgs { first: Some(500), after: cur.after.take(), ..Default::default() };
-            let page = blockers::list(&state, &filter, BlockerOrderField::CreatedAt, false, &args).await?;
+            let page =
+                blockers::list(&state, &filter, BlockerOrderField::CreatedAt, false, &args, Columns::ALL).await?;
             cur.done = !page.has_next;
             cur.after = page.items.last().map(|(c, _)| c.encode());
             let rows: Vec<blocker::Model> = page.items.into_iter().map(|(_, m)| m).collect();

@@ -14,6 +14,7 @@ pub mod page;
 pub mod periods;
 pub mod report_markdown;
 pub mod reports;
+pub mod rows;
 pub mod seed;
 pub mod summary;
 pub mod tasks;

@@ -4,6 +4,7 @@
 //! next page is "rows after that pair", so rows inserted while a client pages never shift what it
 //! has not seen yet: nothing that existed when paging began is repeated or skipped.
 
+use super::rows::{self, Columns, Positional};
 use crate::error::{AppError, AppResult};
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -208,6 +209,43 @@ where
     E: EntityTrait,
     C: ColumnTrait,
 {
+    paginate_by(db, select, id_col, key, args, key_of, |query| query.all(db)).await
+}
+
+/// `paginate`, selecting only `columns` (which must hold the sort key's) and reading the rows
+/// by position (see `rows`).
+pub async fn paginate_columns<E, C>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    columns: Columns,
+    id_col: C,
+    key: SortKey,
+    args: &PageArgs,
+    key_of: impl Fn(&E::Model) -> (KeyValue, Uuid),
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Positional,
+    C: ColumnTrait,
+{
+    let select = rows::narrow(select, columns);
+    paginate_by(db, select, id_col, key, args, key_of, |query| rows::all(db, query, columns)).await
+}
+
+async fn paginate_by<E, C, F>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    id_col: C,
+    key: SortKey,
+    args: &PageArgs,
+    key_of: impl Fn(&E::Model) -> (KeyValue, Uuid),
+    fetch: impl FnOnce(Select<E>) -> F,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+    F: std::future::Future<Output = Result<Vec<E::Model>, sea_orm::DbErr>>,
+{
     let size = args.size()?;
     let count = count_query(db, &select);
     let backward = args.backward();
@@ -222,7 +260,7 @@ where
     }
     let ascending = key.descending == backward;
     let order = if ascending { Order::Asc } else { Order::Desc };
-    let rows = query.order_by(key.expr.clone(), order.clone()).order_by(id_col, order).limit(size + 1).all(db).await?;
+    let rows = fetch(query.order_by(key.expr.clone(), order.clone()).order_by(id_col, order).limit(size + 1)).await?;
     let more = rows.len() as u64 > size;
     let mut rows: Vec<E::Model> = rows.into_iter().take(size as usize).collect();
     if backward {

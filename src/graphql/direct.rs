@@ -15,6 +15,7 @@
 //! field that needs either must not be in a plain table. Keys come out in selection order, as
 //! the specification orders them.
 
+use super::loaders::Loaders;
 use super::{ministry, task};
 use crate::service::rows::{Columns, Positional};
 use async_graphql::futures_util::future::join_all;
@@ -111,6 +112,7 @@ fn plain_fields(set: &SelectionSet) -> Option<Vec<&Field>> {
 }
 
 /// A field that holds another object, through the request's loader (`None`: the field is null).
+#[derive(Clone, Copy)]
 pub enum Related {
     Ministry(Option<Uuid>),
     Task(Option<Uuid>),
@@ -160,6 +162,7 @@ async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> Ser
     if !simple {
         return resolve_container(ctx, root).await;
     }
+    let loaders = ctx.data_opt::<super::RequestLoader>().map(|l| l.loader());
     let mut values: Vec<Option<(Name, Value)>> = Vec::with_capacity(items.len());
     let mut relations = Vec::new();
     let mut others = Vec::new();
@@ -176,10 +179,16 @@ async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> Ser
             values.push(Some((key, v)));
             continue;
         }
-        values.push(None);
         match root.related(name) {
-            Some(related) => relations.push(async move { (i, key, resolve_related(ctx, field, related).await) }),
+            Some(related) => match loaders.and_then(|l| related_now(ctx, &field.node, related, l)) {
+                Some(v) => values.push(Some((key, v))),
+                None => {
+                    values.push(None);
+                    relations.push(async move { (i, key, resolve_related(ctx, field, related).await) });
+                }
+            },
             None => {
+                values.push(None);
                 let ctx = ctx.clone();
                 others.push(async move {
                     let ctx_field = ctx.with_field(field);
@@ -188,20 +197,70 @@ async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> Ser
             }
         }
     }
-    // As on the general path: a field that fails is reported and left out.
-    let (relations, others) = futures::join!(join_all(relations), join_all(others));
-    let others = others.into_iter().map(|(i, key, result)| (i, key, result.map(Option::unwrap_or_default)));
-    for (i, key, result) in relations.into_iter().chain(others) {
-        match result {
-            Ok(v) => values[i] = Some((key, v)),
-            Err(err) => ctx.add_error(err),
+    if !relations.is_empty() || !others.is_empty() {
+        // As on the general path: a field that fails is reported and left out.
+        let (relations, others) = futures::join!(join_all(relations), join_all(others));
+        let others = others.into_iter().map(|(i, key, result)| (i, key, result.map(Option::unwrap_or_default)));
+        for (i, key, result) in relations.into_iter().chain(others) {
+            match result {
+                Ok(v) => values[i] = Some((key, v)),
+                Err(err) => ctx.add_error(err),
+            }
         }
     }
-    let mut object = IndexMap::with_capacity(values.len());
-    for (key, value) in values.into_iter().flatten() {
+    Ok(object_of(values.into_iter().flatten()))
+}
+
+fn object_of(fields: impl Iterator<Item = (Name, Value)>) -> Value {
+    let mut object = IndexMap::with_capacity(fields.size_hint().0);
+    for (key, value) in fields {
         insert(&mut object, key, value);
     }
-    Ok(if object.is_empty() { Value::Null } else { Value::Object(object) })
+    if object.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(object)
+    }
+}
+
+/// A related object computed at once: when the request has loaded it already and its selection
+/// is plain fields (and related objects loaded already), as `resolve_related` would give it.
+/// `None` sends it the general way.
+fn related_now(ctx: &ContextSelectionSet<'_>, field: &Field, related: Related, loaders: &Loaders) -> Option<Value> {
+    let set = &field.selection_set.node;
+    match related {
+        Related::Ministry(Some(id)) => {
+            let m = loaders.loaded_ministry(id, columns_of::<ministry::Ministry, entity::ministry::Model>(set))?;
+            resolve_now(ctx, set, &ministry::Ministry(m), loaders)
+        }
+        Related::Task(Some(id)) => {
+            let t = loaders.loaded_task(id, columns_of::<task::Task, entity::task::Model>(set))?;
+            resolve_now(ctx, set, &task::Task(t), loaders)
+        }
+        Related::Ministry(None) | Related::Task(None) => Some(Value::Null),
+    }
+}
+
+/// `resolve` of a selection that needs neither a resolver nor a load; `None` when it does.
+fn resolve_now<T: PlainFields>(
+    ctx: &ContextSelectionSet<'_>,
+    set: &SelectionSet,
+    root: &T,
+    loaders: &Loaders,
+) -> Option<Value> {
+    let mut fields = Vec::with_capacity(set.items.len());
+    for field in plain_fields(set)? {
+        let name = field.name.node.as_str();
+        let value = if name == "__typename" {
+            Value::String(root.introspection_type_name().into_owned())
+        } else if let Some(v) = root.plain(ctx, name) {
+            v
+        } else {
+            related_now(ctx, field, root.related(name)?, loaders)?
+        };
+        fields.push((field.response_key().node.clone(), value));
+    }
+    Some(object_of(fields.into_iter()))
 }
 
 /// `resolve` behind a pointer: objects nest (a task's lead ministry, a blocker's task), and the
@@ -251,16 +310,21 @@ async fn resolve_related(
 
 /// A response key asked for twice merges its selections, as on the general path.
 fn insert(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    match (target.get_mut(&key), value) {
-        (None, value) => {
-            target.insert(key, value);
+    use async_graphql::indexmap::map::Entry;
+    let prev = match target.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            return;
         }
-        (Some(Value::Object(prev)), Value::Object(more)) => {
+        Entry::Occupied(slot) => slot.into_mut(),
+    };
+    match (prev, value) {
+        (Value::Object(prev), Value::Object(more)) => {
             for (k, v) in more {
                 insert(prev, k, v);
             }
         }
-        (Some(Value::List(prev)), Value::List(more)) => {
+        (Value::List(prev), Value::List(more)) => {
             for (prev, more) in prev.iter_mut().zip(more) {
                 if let (Value::Object(prev), Value::Object(more)) = (prev, more) {
                     for (k, v) in more {

@@ -7,6 +7,7 @@ use async_graphql::dataloader::Loader;
 use entity::{directive, ministry, task, task_cooperator, working_group, working_group_member};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -32,12 +33,50 @@ pub struct MembersOf(pub Uuid);
 
 pub struct Loaders {
     db: DatabaseConnection,
+    /// The tasks and ministries this request has loaded, for `direct` to read without waiting
+    /// on the loader; `None` where nothing is kept (a subscription's loader lives for its socket).
+    loaded: Option<Loaded>,
+}
+
+type Kept<M> = Mutex<HashMap<(Uuid, Columns), Arc<M>>>;
+
+#[derive(Default)]
+struct Loaded {
+    tasks: Kept<task::Model>,
+    ministries: Kept<ministry::Model>,
 }
 
 impl Loaders {
+    /// The loaders of one request, which keep what they loaded.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, loaded: Some(Loaded::default()) }
     }
+
+    /// Loaders that keep nothing.
+    pub fn uncached(db: DatabaseConnection) -> Self {
+        Self { db, loaded: None }
+    }
+
+    /// A task this request has already loaded with (at least) `columns`.
+    pub fn loaded_task(&self, id: Uuid, columns: Columns) -> Option<Arc<task::Model>> {
+        lookup(&self.loaded.as_ref()?.tasks, id, columns.normal::<task::Model>())
+    }
+
+    /// A ministry this request has already loaded with (at least) `columns`.
+    pub fn loaded_ministry(&self, id: Uuid, columns: Columns) -> Option<Arc<ministry::Model>> {
+        lookup(&self.loaded.as_ref()?.ministries, id, columns.normal::<ministry::Model>())
+    }
+
+    fn keep<M>(&self, store: impl Fn(&Loaded) -> &Kept<M>, rows: &[(Uuid, Columns, Arc<M>)]) {
+        if let Some(mut kept) = self.loaded.as_ref().and_then(|l| store(l).lock().ok()) {
+            kept.extend(rows.iter().map(|(id, columns, m)| ((*id, *columns), m.clone())));
+        }
+    }
+}
+
+fn lookup<M>(kept: &Kept<M>, id: Uuid, columns: Columns) -> Option<Arc<M>> {
+    let kept = kept.lock().ok()?;
+    kept.get(&(id, columns)).or_else(|| kept.get(&(id, Columns::ALL))).cloned()
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
@@ -81,7 +120,7 @@ macro_rules! by_id_loader {
 /// Whole rows by id, and rows with some columns by id (one statement per set of columns), read
 /// by position.
 macro_rules! positional_loader {
-    ($key:ident, $part:ident, $entity:path, $model:ty) => {
+    ($key:ident, $part:ident, $entity:path, $model:ty, $store:ident) => {
         impl Loader<$key> for Loaders {
             type Value = std::sync::Arc<$model>;
             type Error = async_graphql::Error;
@@ -91,7 +130,9 @@ macro_rules! positional_loader {
                 let ids = in_list(keys.iter().map(|k| k.0));
                 let select = E::find().filter(<E as EntityTrait>::Column::Id.is_in(ids));
                 let rows = rows::all(&self.db, select, Columns::ALL).await.map_err(db_error)?;
-                Ok(rows.into_iter().map(|m| ($key(m.id), std::sync::Arc::new(m))).collect())
+                let rows: Vec<_> = rows.into_iter().map(|m| (m.id, Columns::ALL, Arc::new(m))).collect();
+                self.keep(|l| &l.$store, &rows);
+                Ok(rows.into_iter().map(|(id, _, m)| ($key(id), m)).collect())
             }
         }
 
@@ -109,9 +150,10 @@ macro_rules! positional_loader {
                 for (columns, ids) in by_columns {
                     let select =
                         rows::narrow(E::find(), columns).filter(<E as EntityTrait>::Column::Id.is_in(in_list(ids)));
-                    for m in rows::all(&self.db, select, columns).await.map_err(db_error)? {
-                        out.insert($part(m.id, columns), std::sync::Arc::new(m));
-                    }
+                    let rows = rows::all(&self.db, select, columns).await.map_err(db_error)?;
+                    let rows: Vec<_> = rows.into_iter().map(|m| (m.id, columns, Arc::new(m))).collect();
+                    self.keep(|l| &l.$store, &rows);
+                    out.extend(rows.into_iter().map(|(id, columns, m)| ($part(id, columns), m)));
                 }
                 Ok(out)
             }
@@ -119,8 +161,8 @@ macro_rules! positional_loader {
     };
 }
 
-positional_loader!(MinistryId, MinistryPart, ministry::Entity, ministry::Model);
-positional_loader!(TaskId, TaskPart, task::Entity, task::Model);
+positional_loader!(MinistryId, MinistryPart, ministry::Entity, ministry::Model, ministries);
+positional_loader!(TaskId, TaskPart, task::Entity, task::Model, tasks);
 by_id_loader!(DirectiveId, directive::Entity, directive::Model);
 by_id_loader!(WorkingGroupId, working_group::Entity, working_group::Model);
 

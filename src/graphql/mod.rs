@@ -110,7 +110,7 @@ pub fn request_data(
 
 /// The loader of a subscription connection: it lives as long as the socket, so it does not cache.
 pub fn subscription_loader(state: &Arc<AppState>) -> RequestLoader {
-    let loader = DataLoader::with_cache(Loaders::new(state.db.clone()), tokio::spawn, HashMapCache::default());
+    let loader = DataLoader::with_cache(Loaders::uncached(state.db.clone()), tokio::spawn, HashMapCache::default());
     loader.enable_all_cache(false);
     loader
 }

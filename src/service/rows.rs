@@ -47,6 +47,15 @@ impl Columns {
         Columns(self.0 | other.0)
     }
 
+    /// The same set, spelt `ALL` when it holds every column of `M`.
+    pub fn normal<M: Positional>(self) -> Columns {
+        if self.is_all::<M>() {
+            Columns::ALL
+        } else {
+            self
+        }
+    }
+
     pub fn is_all<M: Positional>(self) -> bool {
         (0..M::FIELDS.len()).all(|i| self.has(i))
     }

@@ -563,6 +563,24 @@ async fn outbox_ids(app: &TestApp) -> Vec<i64> {
         .unwrap()
 }
 
+/// Waits until `n` deliveries are recorded as delivered: a receiver has its call a moment before
+/// the server writes down the answer, and pruning takes only finished deliveries.
+async fn delivered(app: &TestApp, n: u64) -> bool {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let done = entity::webhook_delivery::Entity::find()
+            .filter(entity::webhook_delivery::Column::Status.eq("DELIVERED"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        if done >= n || std::time::Instant::now() > until {
+            return done >= n;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// What the server's hourly pruning does, with its own state: (deliveries, events) deleted.
 async fn prune_events(app: &TestApp, days: u32) -> (u64, u64) {
     coordination::service::events::prune(&app.state, days).await.expect("pruning")
@@ -607,6 +625,7 @@ async fn old_events_and_finished_deliveries_are_pruned() {
             (signed_in_again(sec, "secretariat.test").await, signed_in_again(officer, "officer.moit").await);
         officer.data(RAISE, json!({ "i": blocker_input("Vướng mắc mới") })).await;
         assert!(wait_for(|| calls.lock().unwrap().len() >= 3, Duration::from_secs(10)).await, "[{}]", app.backend);
+        assert!(delivered(&app, 3).await, "[{}] three deliveries recorded", app.backend);
         let before = outbox_ids(&app).await;
         assert_eq!(before.len(), 4, "[{}] three raised and one forwarded", app.backend);
 
@@ -636,6 +655,7 @@ async fn old_events_and_finished_deliveries_are_pruned() {
         let officer = signed_in_again(officer, "officer.moit").await;
         officer.data(RAISE, json!({ "i": blocker_input("Vướng mắc cũ cuối cùng") })).await;
         assert!(wait_for(|| calls.lock().unwrap().len() >= 4, Duration::from_secs(10)).await, "[{}]", app.backend);
+        assert!(delivered(&app, 2).await, "[{}] the last delivery recorded", app.backend);
         app.set_now(&chrono::Utc::now().to_rfc3339());
         assert_eq!(prune_events(&app, 90).await, (1, 0), "[{}] the newest event stays", app.backend);
         let kept = outbox_ids(&app).await;

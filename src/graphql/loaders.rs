@@ -126,13 +126,9 @@ macro_rules! positional_loader {
             type Error = async_graphql::Error;
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, std::sync::Arc<$model>> {
-                use $entity as E;
-                let ids = in_list(keys.iter().map(|k| k.0));
-                let select = E::find().filter(<E as EntityTrait>::Column::Id.is_in(ids));
-                let rows = rows::all(&self.db, select, Columns::ALL).await.map_err(db_error)?;
-                let rows: Vec<_> = rows.into_iter().map(|m| (m.id, Columns::ALL, Arc::new(m))).collect();
-                self.keep(|l| &l.$store, &rows);
-                Ok(rows.into_iter().map(|(id, _, m)| ($key(id), m)).collect())
+                let whole: Vec<$part> = keys.iter().map(|k| $part(k.0, Columns::ALL)).collect();
+                let rows = Loader::<$part>::load(self, &whole).await?;
+                Ok(rows.into_iter().map(|(k, m)| ($key(k.0), m)).collect())
             }
         }
 

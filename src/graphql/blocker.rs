@@ -9,7 +9,6 @@ use super::task::{self, Direction, Task};
 use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField, RaiseInput, Step};
-use crate::service::rows::Columns;
 use crate::service::AppState;
 use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, Value, ID};
 use chrono::{DateTime, Utc};
@@ -261,13 +260,7 @@ impl BlockerQuery {
             Some(o) => (o.field, o.direction == Direction::Desc),
             None => (BlockerOrderField::CreatedAt, true),
         };
-        let columns = super::direct::node_sets(&ctx.item.node)
-            .map(|sets| {
-                sets.iter()
-                    .map(|set| super::direct::columns_of::<Blocker, blocker::Model>(set))
-                    .fold(Columns::of::<blocker::Model>(blockers::SORT_COLUMNS).unwrap_or(Columns::ALL), Columns::union)
-            })
-            .unwrap_or(Columns::ALL);
+        let columns = super::direct::node_columns::<Blocker, blocker::Model>(&ctx.item.node);
         let page =
             blockers::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before), columns).await?;
         let rows: Vec<_> = page.items.iter().map(|(_, b)| b).collect();

@@ -91,6 +91,13 @@ pub fn node_sets(connection: &Field) -> Option<Vec<&SelectionSet>> {
     sets.iter().all(|set| plain_fields(set).is_some()).then_some(sets)
 }
 
+/// The columns of `M` that the nodes of a connection of `T` read (`columns_of` over `node_sets`).
+pub fn node_columns<T: PlainFields, M: Positional>(connection: &Field) -> Columns {
+    let Some(sets) = node_sets(connection) else { return Columns::ALL };
+    let id = Columns::of::<M>(&[]).unwrap_or(Columns::ALL);
+    sets.iter().map(|set| columns_of::<T, M>(set)).fold(id, Columns::union)
+}
+
 /// The selections of the fields called `name` in `sets`.
 pub fn field_sets<'a>(sets: &[&'a SelectionSet], name: &str) -> Vec<&'a SelectionSet> {
     sets.iter()

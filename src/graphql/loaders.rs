@@ -262,7 +262,12 @@ struct MinistryLoads(HashMap<Columns, HashSet<Uuid>>);
 impl MinistryLoads {
     fn add(&mut self, set: &SelectionSet, ids: impl IntoIterator<Item = Uuid>) {
         let columns = direct::columns_of::<Ministry, ministry::Model>(set);
-        self.0.entry(columns).or_default().extend(ids);
+        self.0.entry(columns.normal::<ministry::Model>()).or_default().extend(ids);
+    }
+
+    /// Whole rows, for selections that go the general way.
+    fn whole(&mut self, ids: impl IntoIterator<Item = Uuid>) {
+        self.0.entry(Columns::ALL).or_default().extend(ids);
     }
 
     async fn load(self, loader: &super::RequestLoader) -> async_graphql::Result<()> {
@@ -276,38 +281,33 @@ impl MinistryLoads {
 /// `prime_blockers` for nodes that go the general way: whole rows, as their resolvers load them.
 async fn prime_blockers_whole(ctx: &Context<'_>, rows: &[&entity::blocker::Model]) -> async_graphql::Result<()> {
     let loader = super::loader(ctx)?;
-    let mut ministries: HashSet<Uuid> = HashSet::new();
+    let mut ministries = MinistryLoads::default();
     if wants(ctx, &["task"]) {
         let tasks = loader.load_many(rows.iter().filter_map(|b| b.task_id).map(TaskId)).await?;
         if wants(ctx, &["task", "leadMinistry"]) {
-            ministries.extend(tasks.values().map(|t| t.lead_ministry_id));
+            ministries.whole(tasks.values().map(|t| t.lead_ministry_id));
         }
     }
     if wants(ctx, &["raisedBy"]) {
-        ministries.extend(rows.iter().map(|b| b.raised_by_ministry_id));
+        ministries.whole(rows.iter().map(|b| b.raised_by_ministry_id));
     }
     if wants(ctx, &["responsibleMinistry"]) {
-        ministries.extend(rows.iter().filter_map(|b| b.responsible_ministry_id));
+        ministries.whole(rows.iter().filter_map(|b| b.responsible_ministry_id));
     }
-    if !ministries.is_empty() {
-        loader.load_many(ministries.into_iter().map(MinistryId)).await?;
-    }
-    Ok(())
+    ministries.load(loader).await
 }
 
 /// The same for a page of tasks.
 pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_graphql::Result<()> {
     let loader = super::loader(ctx)?;
-    let nodes = direct::node_sets(&ctx.item.node);
-    let mut ministries: HashSet<Uuid> = HashSet::new();
     let mut leads = MinistryLoads::default();
-    match &nodes {
+    match direct::node_sets(&ctx.item.node) {
         Some(nodes) => {
-            for set in direct::field_sets(nodes, "leadMinistry") {
+            for set in direct::field_sets(&nodes, "leadMinistry") {
                 leads.add(set, rows.iter().map(|t| t.lead_ministry_id));
             }
         }
-        None if wants(ctx, &["leadMinistry"]) => ministries.extend(rows.iter().map(|t| t.lead_ministry_id)),
+        None if wants(ctx, &["leadMinistry"]) => leads.whole(rows.iter().map(|t| t.lead_ministry_id)),
         None => {}
     }
     if wants(ctx, &["cooperatingMinistries"]) {
@@ -319,9 +319,6 @@ pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_grap
     }
     if wants(ctx, &["directive"]) {
         loader.load_many(rows.iter().filter_map(|t| t.directive_id).map(DirectiveId)).await?;
-    }
-    if !ministries.is_empty() {
-        loader.load_many(ministries.into_iter().map(MinistryId)).await?;
     }
     leads.load(loader).await
 }

@@ -15,8 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::*;
 use sea_orm::sqlx::{Column as _, Row as _, ValueRef as _};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait,
-    Select, TryGetable,
+    ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait, Select, TryGetable,
 };
 use uuid::Uuid;
 
@@ -227,7 +226,7 @@ where
 pub async fn all<E, C>(db: &C, select: Select<E>, columns: Columns) -> Result<Vec<E::Model>, DbErr>
 where
     E: EntityTrait,
-    E::Model: Positional + FromQueryResult,
+    E::Model: Positional,
     C: ConnectionTrait,
 {
     let statement = select.build(db.get_database_backend());

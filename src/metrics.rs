@@ -60,6 +60,9 @@ pub struct Metrics {
     statements: AtomicU64,
     statement_failures: AtomicU64,
     statement_latency: Histogram,
+    /// Pages of lists answered as JSON text at once, and those that went the general way.
+    pages_written: AtomicU64,
+    pages_resolved: AtomicU64,
 }
 
 impl Metrics {
@@ -82,6 +85,13 @@ impl Metrics {
             self.statement_failures.fetch_add(1, Ordering::Relaxed);
         }
         self.statement_latency.observe(elapsed);
+    }
+
+    /// A page of a list answered: as JSON text at once (`graphql::connection`), or through the
+    /// general resolution.
+    pub fn record_page(&self, written: bool) {
+        let counter = if written { &self.pages_written } else { &self.pages_resolved };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn statements(&self) -> u64 {
@@ -121,6 +131,14 @@ impl Metrics {
         out.push_str("# HELP coordination_db_statement_duration_seconds Time per SQL statement.\n");
         out.push_str("# TYPE coordination_db_statement_duration_seconds histogram\n");
         self.statement_latency.render(&mut out, "coordination_db_statement_duration_seconds", "");
+        out.push_str(
+            "# HELP coordination_graphql_pages_total Pages of lists answered, by how: written as JSON at once, or resolved field by field.\n",
+        );
+        out.push_str("# TYPE coordination_graphql_pages_total counter\n");
+        for (how, counter) in [("written", &self.pages_written), ("resolved", &self.pages_resolved)] {
+            let _ =
+                writeln!(out, "coordination_graphql_pages_total{{how=\"{how}\"}} {}", counter.load(Ordering::Relaxed));
+        }
         out.push_str("# HELP coordination_db_pool_connections Pooled database connections by state.\n");
         out.push_str("# TYPE coordination_db_pool_connections gauge\n");
         let _ = writeln!(out, "coordination_db_pool_connections{{state=\"open\"}} {}", pool.size);

@@ -48,12 +48,39 @@ fn general(ty: &str, sel: &str) -> String {
 }
 
 /// Asks for `template` with `{}` replaced by the direct selection and by the general one, and
-/// checks that the answers are equal and have something in them.
+/// checks that the answers are equal. The direct selection is asked for twice: as it is, when a
+/// page of plain fields is written as JSON text at once (`graphql::connection`), and with a
+/// skipped fragment at the top, which rules the text out, so that nodes resolve as `Direct`
+/// values.
 async fn same_both_ways(s: &Session<'_>, template: &str, direct: &str, general: &str, vars: Value) -> Value {
-    let a = s.data(&template.replace("{}", direct), vars.clone()).await;
+    let query = template.replace("{}", direct);
+    let a = s.data(&query, vars.clone()).await;
+    let values = s.data(&without_text(&query), vars.clone()).await;
     let b = s.data(&template.replace("{}", general), vars).await;
     assert_eq!(a, b, "[{}] direct and general answers differ for {template}", s.app.backend);
+    assert_eq!(values, b, "[{}] direct values and general answers differ for {template}", s.app.backend);
     a
+}
+
+/// The same query with a fragment that adds nothing, so that no list is written as text.
+fn without_text(query: &str) -> String {
+    let at = query.find('{').expect("a selection") + 1;
+    format!("{} ... on Query @skip(if: true) {{ __typename }} {}", &query[..at], &query[at..])
+}
+
+/// Pages of lists the server has answered as JSON text at once, and field by field (`/metrics`).
+async fn pages(app: &TestApp) -> (u64, u64) {
+    let text =
+        app.client.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
+    let count = |how: &str| {
+        let line = format!("coordination_graphql_pages_total{{how=\"{how}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(line.as_str()))
+            .unwrap_or_else(|| panic!("no {line} in /metrics"))
+            .parse()
+            .expect("a count")
+    };
+    (count("written"), count("resolved"))
 }
 
 /// Fields of `names` that are null in every item of `items`.
@@ -312,6 +339,53 @@ async fn a_page_of_blockers_selects_only_the_columns_it_shows() {
         assert!(tasks.contains("\"code\"") && !tasks.contains("\"title\""), "[{}] {tasks}", app.backend);
         assert!(!blockers.contains("\"description\""), "[{}] {blockers}", app.backend);
         assert!(body["data"]["blockers"]["nodes"][0]["task"]["code"].is_string(), "{body}");
+        app.finish().await;
+    }
+}
+
+/// The pull's shape is written as JSON text at once; a fragment anywhere, a key asked for twice,
+/// or a node field that needs its resolver sends the page the general way; and each way gives
+/// the same answer, the count and the cursors included.
+#[tokio::test]
+async fn pages_of_plain_fields_are_written_at_once() {
+    for app in apps().await {
+        some_of_everything(&app).await;
+        let s = app.observer().await;
+        let pull = "query($after: String) { blockers(first: 3, after: $after) { totalCount
+            nodes { id title status severity dueDate overdue task { code leadMinistry { code } } raisedBy { code } responsibleMinistry { code } }
+            edges { cursor node { id __typename } __typename }
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename } __typename } }";
+        let cases = [
+            (pull.to_owned(), (1, 0)),
+            (without_text(pull), (0, 1)),
+            (pull.replace("id title", "id title title"), (0, 1)),
+            (pull.replace("status severity", "status events { kind } severity"), (0, 1)),
+        ];
+        let mut answers = Vec::new();
+        for (query, (written, resolved)) in &cases {
+            let (w0, r0) = pages(&app).await;
+            let mut d = s.data(query, json!({})).await;
+            let (w1, r1) = pages(&app).await;
+            assert_eq!((w1 - w0, r1 - r0), (*written, *resolved), "[{}] {query}", app.backend);
+            for node in d["blockers"]["nodes"].as_array_mut().expect("nodes") {
+                node.as_object_mut().expect("a node").remove("events");
+            }
+            answers.push(d);
+        }
+        let page = &answers[0]["blockers"];
+        assert!(page["totalCount"].as_u64() > Some(3), "{page}");
+        assert_eq!(page["pageInfo"]["hasNextPage"], true, "{page}");
+        assert_eq!(page["pageInfo"]["endCursor"], page["edges"][2]["cursor"], "{page}");
+        assert_eq!(page["edges"][0]["__typename"], "BlockerEdge");
+        assert_eq!(page["__typename"], "BlockerConnection");
+        for other in &answers[1..] {
+            assert_eq!(&answers[0], other, "[{}] the ways differ", app.backend);
+        }
+        // The next page through the written cursor.
+        let after = page["pageInfo"]["endCursor"].clone();
+        let next = s.data(pull, json!({ "after": after })).await;
+        let first_ids: Vec<&Value> = page["nodes"].as_array().unwrap().iter().map(|n| &n["id"]).collect();
+        assert!(!first_ids.contains(&&next["blockers"]["nodes"][0]["id"]), "{next}");
         app.finish().await;
     }
 }

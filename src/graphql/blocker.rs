@@ -1,7 +1,9 @@
 //! Blockers and their events.
 
 use super::connection::{args, connection, Conn};
-use super::direct::{opt_text, text, value, Direct, PlainFields, Related};
+use super::direct::{
+    boolean, date, enumerated, int, opt_text, plain_id, text, value, Direct, Plain, PlainFields, Related,
+};
 use super::ministry::{self, Ministry};
 use super::report::Actor;
 use super::scalars::Date;
@@ -10,7 +12,7 @@ use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField, RaiseInput, Step};
 use crate::service::AppState;
-use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, Value, ID};
+use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Severity};
 use entity::{blocker, blocker_event};
@@ -107,24 +109,24 @@ impl Blocker {
 }
 
 impl PlainFields for Blocker {
-    fn plain(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+    fn plain(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Plain<'_>> {
         let b = &self.0;
         Some(match name {
-            "id" => value(&id(b.id)),
+            "id" => plain_id(b.id),
             "title" => text(&b.title),
             "description" => text(&b.description),
-            "severity" => value(&b.severity),
-            "category" => value(&b.category),
-            "status" => value(&b.status),
-            "origin" => value(&b.origin),
+            "severity" => enumerated(b.severity),
+            "category" => enumerated(b.category),
+            "status" => enumerated(b.status),
+            "origin" => enumerated(b.origin),
             "originName" => opt_text(b.origin_name.as_deref()),
-            "dueDate" => value(&b.due_date.map(Date)),
-            "overdue" => value(&blockers::is_overdue(b, ctx.data_opt::<Arc<AppState>>()?.clock.today())),
+            "dueDate" => date(b.due_date),
+            "overdue" => boolean(blockers::is_overdue(b, ctx.data_opt::<Arc<AppState>>()?.clock.today())),
             "resolution" => opt_text(b.resolution.as_deref()),
             "escalatedTo" => opt_text(b.escalated_to.as_deref()),
             "escalationReason" => opt_text(b.escalation_reason.as_deref()),
             "resolvedAt" => value(&b.resolved_at),
-            "version" => value(&b.version),
+            "version" => int(b.version),
             "createdAt" => value(&b.created_at),
             "updatedAt" => value(&b.updated_at),
             _ => return None,

@@ -15,15 +15,18 @@
 //! field that needs either must not be in a plain table. Keys come out in selection order, as
 //! the specification orders them.
 
-use super::loaders::Loaders;
+pub use super::json::Plain;
+use super::json::{enum_name, write_key, write_str};
+use super::loaders::{Loaders, Snapshot};
 use super::{ministry, task};
 use crate::service::rows::{Columns, Positional};
 use async_graphql::futures_util::future::join_all;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
-use async_graphql::resolver_utils::resolve_container;
+use async_graphql::resolver_utils::{resolve_container, EnumType};
 use async_graphql::{ContainerType, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value};
+use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
@@ -32,7 +35,7 @@ use uuid::Uuid;
 /// An object some of whose fields are plain values, known without waiting or failing.
 pub trait PlainFields: ContainerType {
     /// The value of field `name` (not an alias), or `None` when it goes through the resolver.
-    fn plain(&self, _ctx: &ContextSelectionSet<'_>, _name: &str) -> Option<Value> {
+    fn plain(&self, _ctx: &ContextSelectionSet<'_>, _name: &str) -> Option<Plain<'_>> {
         None
     }
 
@@ -151,16 +154,39 @@ impl<T: PlainFields> OutputType for Direct<T> {
 }
 
 /// A field's value as `T`'s resolver would give it, for the plain tables.
-pub fn value<V: InputType>(v: &V) -> Value {
-    v.to_value()
+pub fn value<V: InputType>(v: &V) -> Plain<'static> {
+    Plain::Value(v.to_value())
 }
 
-pub fn text(s: &str) -> Value {
-    Value::String(s.to_owned())
+pub fn text(s: &str) -> Plain<'_> {
+    Plain::Text(s)
 }
 
-pub fn opt_text(s: Option<&str>) -> Value {
-    s.map_or(Value::Null, text)
+pub fn opt_text(s: Option<&str>) -> Plain<'_> {
+    s.map_or(Plain::Null, Plain::Text)
+}
+
+/// An `ID!` made of a row's id.
+pub fn plain_id(id: Uuid) -> Plain<'static> {
+    Plain::Id(id)
+}
+
+/// A `Date`, or null.
+pub fn date(d: Option<NaiveDate>) -> Plain<'static> {
+    d.map_or(Plain::Null, Plain::Date)
+}
+
+/// An enum's value.
+pub fn enumerated<E: EnumType>(e: E) -> Plain<'static> {
+    Plain::Enum(enum_name(e))
+}
+
+pub fn int(n: impl Into<i64>) -> Plain<'static> {
+    Plain::Int(n.into())
+}
+
+pub fn boolean(b: bool) -> Plain<'static> {
+    Plain::Bool(b)
 }
 
 async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> ServerResult<Value> {
@@ -180,7 +206,7 @@ async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> Ser
         let plain = if name == "__typename" {
             Some(Value::String(root.introspection_type_name().into_owned()))
         } else {
-            root.plain(ctx, name)
+            root.plain(ctx, name).map(Plain::into_value)
         };
         if let Some(v) = plain {
             values.push(Some((key, v)));
@@ -219,7 +245,8 @@ async fn resolve<T: PlainFields>(ctx: &ContextSelectionSet<'_>, root: &T) -> Ser
 }
 
 fn object_of(fields: impl Iterator<Item = (Name, Value)>) -> Value {
-    let mut object = IndexMap::with_capacity(fields.size_hint().0);
+    let (least, most) = fields.size_hint();
+    let mut object = IndexMap::with_capacity(most.unwrap_or(least));
     for (key, value) in fields {
         insert(&mut object, key, value);
     }
@@ -261,13 +288,94 @@ fn resolve_now<T: PlainFields>(
         let value = if name == "__typename" {
             Value::String(root.introspection_type_name().into_owned())
         } else if let Some(v) = root.plain(ctx, name) {
-            v
+            v.into_value()
         } else {
             related_now(ctx, field, root.related(name)?, loaders)?
         };
         fields.push((field.response_key().node.clone(), value));
     }
     Some(object_of(fields.into_iter()))
+}
+
+/// A selection compiled once for the many objects of a list: its fields in order and, for each
+/// related object, its own plan and the columns it reads.
+pub struct Plan<'a> {
+    steps: Vec<Step<'a>>,
+}
+
+struct Step<'a> {
+    key: &'a str,
+    name: &'a str,
+    nested: Option<Nested<'a>>,
+}
+
+struct Nested<'a> {
+    plan: Plan<'a>,
+    task: Columns,
+    ministry: Columns,
+}
+
+impl<'a> Plan<'a> {
+    /// `None` when the selection goes the general way: fragments, directives, a response key
+    /// asked for twice.
+    pub fn new(set: &'a SelectionSet) -> Option<Self> {
+        let fields = plain_fields(set)?;
+        let mut steps: Vec<Step<'a>> = Vec::with_capacity(fields.len());
+        for field in fields {
+            let key = field.response_key().node.as_str();
+            if steps.iter().any(|s| s.key == key) {
+                return None;
+            }
+            let sub = &field.selection_set.node;
+            let nested = if sub.items.is_empty() {
+                None
+            } else {
+                Some(Nested {
+                    plan: Plan::new(sub)?,
+                    task: columns_of::<task::Task, entity::task::Model>(sub),
+                    ministry: columns_of::<ministry::Ministry, entity::ministry::Model>(sub),
+                })
+            };
+            steps.push(Step { key, name: field.name.node.as_str(), nested });
+        }
+        Some(Plan { steps })
+    }
+
+    /// Writes `root` as the JSON object this selection gives, when it needs neither a resolver
+    /// nor a load: plain fields, and related objects the request has loaded already. `None`
+    /// when it does; `out` then holds a part of an object, for the caller to throw away.
+    pub fn write<T: PlainFields>(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        root: &T,
+        loaded: &Snapshot<'_>,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        out.push(b'{');
+        for (i, step) in self.steps.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_key(step.key, out);
+            match &step.nested {
+                _ if step.name == "__typename" => write_str(&root.introspection_type_name(), out),
+                None => root.plain(ctx, step.name)?.write(out),
+                Some(nested) => match root.related(step.name)? {
+                    Related::Ministry(Some(id)) => {
+                        let m = loaded.ministry(id, nested.ministry)?;
+                        nested.plan.write(ctx, &ministry::Ministry(m.clone()), loaded, out)?;
+                    }
+                    Related::Task(Some(id)) => {
+                        let t = loaded.task(id, nested.task)?;
+                        nested.plan.write(ctx, &task::Task(t.clone()), loaded, out)?;
+                    }
+                    Related::Ministry(None) | Related::Task(None) => out.extend_from_slice(b"null"),
+                },
+            }
+        }
+        out.push(b'}');
+        Some(())
+    }
 }
 
 /// `resolve` behind a pointer: objects nest (a task's lead ministry, a blocker's task), and the

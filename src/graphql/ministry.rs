@@ -1,14 +1,14 @@
 //! Ministries and agencies.
 
 use super::connection::{args, connection, Conn};
-use super::direct::{text, value, Direct, PlainFields};
+use super::direct::{enumerated, int, plain_id, text, value, Direct, Plain, PlainFields};
 use super::loaders::{MinistryId, MinistryPart};
 use super::{actor, id, loader, opt_uuid, state, uuid};
 use crate::error::AppError;
 use crate::service::access::Action;
 use crate::service::ministries::{self, MinistryFilter, MinistryInput, MinistryUpdate};
 use crate::service::rows::Columns;
-use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, Value, ID};
+use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::MinistryKind;
 use entity::ministry::Model;
@@ -85,6 +85,10 @@ pub(crate) async fn load_many(
 ) -> Result<()> {
     if columns.is_all::<Model>() {
         loader.load_many(ids.into_iter().map(MinistryId)).await?;
+    } else if loader.loader().keeps() {
+        // As for tasks (`task::load_many`): narrowed rows are read from what the request keeps.
+        let keys: Vec<MinistryPart> = ids.into_iter().map(|id| MinistryPart(id, columns)).collect();
+        async_graphql::dataloader::Loader::<MinistryPart>::load(loader.loader(), &keys).await?;
     } else {
         loader.load_many(ids.into_iter().map(|id| MinistryPart(id, columns))).await?;
     }
@@ -92,15 +96,15 @@ pub(crate) async fn load_many(
 }
 
 impl PlainFields for Ministry {
-    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Plain<'_>> {
         let m = &self.0;
         Some(match name {
-            "id" => value(&id(m.id)),
+            "id" => plain_id(m.id),
             "code" => text(&m.code),
             "nameVi" | "name" => text(&m.name_vi),
             "nameEn" => text(&m.name_en),
-            "kind" => value(&m.kind),
-            "version" => value(&m.version),
+            "kind" => enumerated(m.kind),
+            "version" => int(m.version),
             "createdAt" => value(&m.created_at),
             "updatedAt" => value(&m.updated_at),
             _ => return None,

@@ -7,6 +7,7 @@ pub mod blocker;
 pub mod connection;
 pub mod direct;
 pub mod directive;
+pub mod json;
 pub mod loaders;
 pub mod ministry;
 pub mod report;

@@ -1,7 +1,7 @@
 //! Monthly reports and reporting periods.
 
 use super::connection::{args, connection, Conn};
-use super::direct::{opt_text, text, value, Direct, PlainFields, Related};
+use super::direct::{boolean, enumerated, int, opt_text, plain_id, text, value, Direct, Plain, PlainFields, Related};
 use super::ministry::{self, Ministry};
 use super::scalars::Date;
 use super::task::{self, Task};
@@ -9,7 +9,7 @@ use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::periods::{Period, PeriodWindow};
 use crate::service::reports::{self, ReportFilter, ReportInput, ReviewDecision};
-use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, SimpleObject, Value, ID};
+use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{Health, ReportStatus};
 use entity::{monthly_report, report_revision};
@@ -107,23 +107,23 @@ impl MonthlyReport {
 }
 
 impl PlainFields for MonthlyReport {
-    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Plain<'_>> {
         let r = &self.0;
         Some(match name {
-            "id" => value(&id(r.id)),
+            "id" => plain_id(r.id),
             "period" => text(&r.period),
-            "status" => value(&r.status),
+            "status" => enumerated(r.status),
             "progressPercent" => value(&r.progress_percent),
-            "health" => value(&r.health),
+            "health" => enumerated(r.health),
             "summary" => text(&r.summary),
             "achievements" => opt_text(r.achievements.as_deref()),
             "nextSteps" => opt_text(r.next_steps.as_deref()),
             "submittedAt" => value(&r.submitted_at),
-            "late" => value(&r.late),
-            "revision" => value(&r.revision),
+            "late" => boolean(r.late),
+            "revision" => int(r.revision),
             "reviewComment" => opt_text(r.review_comment.as_deref()),
             "reviewedAt" => value(&r.reviewed_at),
-            "version" => value(&r.version),
+            "version" => int(r.version),
             "createdAt" => value(&r.created_at),
             "updatedAt" => value(&r.updated_at),
             _ => return None,

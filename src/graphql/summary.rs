@@ -1,13 +1,13 @@
 //! The monthly summary for the Steering Committee.
 
-use super::direct::{value, Direct, PlainFields, Related};
+use super::direct::{value, Direct, Plain, PlainFields, Related};
 use super::ministry::{self, Ministry};
 use super::report::{MonthlyReport, ReportingPeriod};
 use super::task::{self, Task};
 use super::{actor, state, uuid};
 use crate::service::access::Action;
 use crate::service::summary::{self, BlockerCounts, MinistryRow, TaskCounts};
-use async_graphql::{Context, ContextSelectionSet, Object, Result, SimpleObject, Value, ID};
+use async_graphql::{Context, ContextSelectionSet, Object, Result, SimpleObject, ID};
 use entity::enums::Severity;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -118,7 +118,7 @@ impl MinistrySummary {
 }
 
 impl PlainFields for MinistrySummary {
-    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+    fn plain(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<Plain<'_>> {
         let row = &self.0;
         Some(match name {
             "expected" => value(&row.expected),

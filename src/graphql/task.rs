@@ -2,7 +2,7 @@
 
 use super::blocker::Blocker;
 use super::connection::{args, connection, Conn};
-use super::direct::{opt_text, text, value, Direct, PlainFields, Related};
+use super::direct::{date, enumerated, int, opt_text, plain_id, text, value, Direct, Plain, PlainFields, Related};
 use super::directive::{self, Directive};
 use super::loaders::{CooperatorsOf, TaskId, TaskPart};
 use super::ministry::{self, Ministry};
@@ -16,9 +16,7 @@ use crate::service::reports::{self, ReportFilter};
 use crate::service::rows::Columns;
 use crate::service::tasks::{self, ClarityItem, TaskFilter, TaskInput, TaskOrderField, Timeliness};
 use crate::service::AppState;
-use async_graphql::{
-    Context, ContextSelectionSet, InputObject, MaybeUndefined, Object, Result, SimpleObject, Value, ID,
-};
+use async_graphql::{Context, ContextSelectionSet, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{BlockerStatus, TaskStatus};
 use entity::task::Model;
@@ -193,28 +191,35 @@ pub(crate) async fn load_many(
 ) -> Result<Vec<Arc<Model>>> {
     Ok(if columns.is_all::<Model>() {
         loader.load_many(ids.into_iter().map(TaskId)).await?.into_values().collect()
+    } else if loader.loader().keeps() {
+        // Narrowed rows are read only by `direct`, which looks in what the request keeps; the
+        // loader's own cache, batch task and maps would be work for nothing.
+        let keys: Vec<TaskPart> = ids.into_iter().map(|id| TaskPart(id, columns)).collect();
+        async_graphql::dataloader::Loader::<TaskPart>::load(loader.loader(), &keys).await?.into_values().collect()
     } else {
         loader.load_many(ids.into_iter().map(|id| TaskPart(id, columns))).await?.into_values().collect()
     })
 }
 
 impl PlainFields for Task {
-    fn plain(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Value> {
+    fn plain(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Plain<'_>> {
         let t = &self.0;
         Some(match name {
-            "id" => value(&id(t.id)),
+            "id" => plain_id(t.id),
             "code" => text(&t.code),
             "title" => text(&t.title),
             "description" => opt_text(t.description.as_deref()),
-            "status" => value(&t.status),
-            "timeliness" => value(&tasks::timeliness(t, ctx.data_opt::<Arc<AppState>>()?.clock.today())),
-            "dueDate" => value(&t.due_date.map(Date)),
+            "status" => enumerated(t.status),
+            "timeliness" => {
+                tasks::timeliness(t, ctx.data_opt::<Arc<AppState>>()?.clock.today()).map_or(Plain::Null, enumerated)
+            }
+            "dueDate" => date(t.due_date),
             "approvingAuthority" => opt_text(t.approving_authority.as_deref()),
             "expectedOutput" => opt_text(t.expected_output.as_deref()),
             "resources" => opt_text(t.resources.as_deref()),
             "completedAt" => value(&t.completed_at),
             "cancelReason" => opt_text(t.cancel_reason.as_deref()),
-            "version" => value(&t.version),
+            "version" => int(t.version),
             "createdAt" => value(&t.created_at),
             "updatedAt" => value(&t.updated_at),
             _ => return None,

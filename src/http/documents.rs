@@ -67,6 +67,25 @@ impl Documents {
 }
 
 /// The nodes of a document: operations, variables, selections, directives, argument values.
+/// Whether the answer to `doc` may hold JSON text written ahead (`graphql::json::WritesJson`): no
+/// fragments, and no selection set that asks for a response key twice, since async-graphql
+/// merges the values of a repeated key by looking into them.
+pub fn writes_json(doc: &ExecutableDocument) -> bool {
+    fn plain(set: &SelectionSet) -> bool {
+        let mut keys: Vec<&str> = Vec::with_capacity(set.items.len());
+        set.items.iter().all(|s| match &s.node {
+            Selection::Field(f) => {
+                let key = f.node.response_key().node.as_str();
+                let fresh = !keys.contains(&key);
+                keys.push(key);
+                fresh && plain(&f.node.selection_set.node)
+            }
+            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => false,
+        })
+    }
+    doc.fragments.is_empty() && doc.operations.iter().all(|(_, op)| plain(&op.node.selection_set.node))
+}
+
 fn weight(doc: &ExecutableDocument) -> usize {
     let operations: usize = doc
         .operations

@@ -236,7 +236,11 @@ async fn run(
         }
     }
     if call.batch {
-        let mut r = (StatusCode::OK, axum::Json(responses)).into_response();
+        let body = match crate::graphql::json::responses(&responses) {
+            Ok(body) => body,
+            Err(err) => return app_error(AppError::internal(format!("encoding a response: {err}"))),
+        };
+        let mut r = (StatusCode::OK, body).into_response();
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
         return r;
     }
@@ -272,6 +276,7 @@ async fn execute_one(
         Err(err) => return Ok(GqlResponse::from_errors(vec![err])),
     };
     let selected = operation(&doc, request.operation_name.as_deref()).map(|op| (op.ty, is_login_only(op)));
+    let writes_json = super::documents::writes_json(&doc);
     request.set_parsed_query(doc);
     if over_get && selected.is_some_and(|(ty, _)| ty != OperationType::Query) {
         let mut r = plain_error(
@@ -289,7 +294,11 @@ async fn execute_one(
         )));
     }
     let (actor, loader) = request_data(&state.app, actor, counter.clone());
-    let request = request.data(actor).data(loader).data(addr.clone());
+    let mut request = request.data(actor).data(loader).data(addr.clone());
+    if writes_json {
+        // Every answer of this handler is written by `json::response(s)`.
+        request = request.data(crate::graphql::json::WritesJson);
+    }
     let run = crate::db::STATEMENTS.scope(counter.clone(), state.schema.execute(request));
     Ok(match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => response,
@@ -330,7 +339,7 @@ fn respond(answer: Answer, response: GqlResponse, request_error: bool) -> Respon
         Answer::GraphqlResponse => (StatusCode::OK, GRAPHQL_RESPONSE),
         Answer::Json => (StatusCode::OK, JSON),
     };
-    let body = match serde_json::to_vec(&response) {
+    let body = match crate::graphql::json::response(&response) {
         Ok(body) => body,
         Err(err) => return app_error(AppError::internal(format!("encoding a response: {err}"))),
     };

@@ -319,7 +319,8 @@ impl TaskQuery {
             search: f.search,
         };
         let (field, desc) = order_by.map(|o| (o.field, o.direction == Direction::Desc)).unwrap_or_default();
-        let page = tasks::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before)).await?;
+        let columns = super::direct::node_columns::<Task, Model>(&ctx.item.node);
+        let page = tasks::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before), columns).await?;
         let rows: Vec<_> = page.items.iter().map(|(_, t)| t).collect();
         super::loaders::prime_tasks(ctx, &rows).await?;
         Ok(connection(page, Task::from))

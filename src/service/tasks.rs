@@ -2,7 +2,8 @@
 //! A task is issued only when it is "7 clear" (7 rõ); timeliness is derived in Vietnam's time zone.
 
 use super::audit::{self, snapshot, Change};
-use super::page::{date_key, paginate, undated, KeyKind, KeyValue, Page, PageArgs, SortKey};
+use super::page::{date_key, paginate_columns, undated, KeyKind, KeyValue, Page, PageArgs, SortKey};
+use super::rows::Columns;
 use super::{check_version, find, ministries, update_versioned, validate, Actor, AppState};
 use crate::error::{AppError, AppResult};
 use crate::service::access::Action;
@@ -202,12 +203,17 @@ fn dated_only(classes: &[Timeliness]) -> bool {
     !classes.is_empty() && classes.iter().all(|c| matches!(c, Timeliness::Overdue | Timeliness::DueSoon))
 }
 
+/// The columns a page's cursors read, whichever the order.
+pub const SORT_COLUMNS: &[&str] = &["code", "due_date", "created_at", "updated_at"];
+
+/// A page of tasks, reading `columns` of each (with `SORT_COLUMNS`; see `rows`).
 pub async fn list(
     state: &AppState,
     filter: &TaskFilter,
     order: TaskOrderField,
     descending: bool,
     args: &PageArgs,
+    columns: Columns,
 ) -> AppResult<Page<task::Model>> {
     let select = filtered(filter, state.clock.today());
     let (key, read): (SortKey, fn(&task::Model) -> KeyValue) = match order {
@@ -231,7 +237,8 @@ pub async fn list(
             (SortKey::new(Column::UpdatedAt.into_expr(), KeyKind::Time, descending), |m| KeyValue::Time(m.updated_at))
         }
     };
-    paginate(&state.db, select, Column::Id, key, args, |m| (read(m), m.id)).await
+    let columns = columns.union(Columns::of::<task::Model>(SORT_COLUMNS).unwrap_or(Columns::ALL));
+    paginate_columns(&state.db, select, columns, Column::Id, key, args, |m| (read(m), m.id)).await
 }
 
 /// The fields a person sets on a task. On update, `None` leaves a field as it is and an empty

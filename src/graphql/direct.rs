@@ -153,6 +153,55 @@ impl<T: PlainFields> OutputType for Direct<T> {
     }
 }
 
+/// A list of `T`, as `Vec<Direct<T>>` (whose GraphQL type it is), written as JSON text at once
+/// when the answer is written as text (`json::WritesJson`), its selection is plain and every item
+/// needs neither a resolver nor a load (see `connection::Conn`, which does the same for pages).
+pub struct Rows<T>(pub Vec<Direct<T>>);
+
+impl<T: PlainFields> OutputType for Rows<T> {
+    fn type_name() -> Cow<'static, str> {
+        <Vec<Direct<T>> as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<Direct<T>> as OutputType>::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Vec<Direct<T>> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        if ctx.data_opt::<super::json::WritesJson>().is_some() {
+            if let Some(text) = self.write(ctx) {
+                return Ok(Value::Binary(text.into()));
+            }
+        }
+        self.0.resolve(ctx, field).await
+    }
+}
+
+impl<T: PlainFields> Rows<T> {
+    fn write(&self, ctx: &ContextSelectionSet<'_>) -> Option<Vec<u8>> {
+        let plan = Plan::new(&ctx.item.node)?;
+        let loaded = ctx.data_opt::<super::RequestLoader>()?.loader().snapshot()?;
+        let mut out = Vec::with_capacity(64 * self.0.len() + 2);
+        out.push(b'[');
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            plan.write(ctx, &item.0, &loaded, &mut out)?;
+        }
+        out.push(b']');
+        Some(out)
+    }
+}
+
 /// A field's value as `T`'s resolver would give it, for the plain tables.
 pub fn value<V: InputType>(v: &V) -> Plain<'static> {
     Plain::Value(v.to_value())

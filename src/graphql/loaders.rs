@@ -288,6 +288,20 @@ pub async fn prime_blockers(ctx: &Context<'_>, rows: &[&entity::blocker::Model])
     ministries.load(loader).await
 }
 
+/// Loads the ministries that the `name` fields of a list field's items ask for (`ids`), with the
+/// columns their selections read, so that the items resolve them at once (see `direct`).
+pub async fn prime_ministries(
+    ctx: &Context<'_>,
+    name: &str,
+    ids: impl IntoIterator<Item = Uuid> + Clone,
+) -> async_graphql::Result<()> {
+    let mut ministries = MinistryLoads::default();
+    for set in direct::field_sets(&[&ctx.item.node.selection_set.node], name) {
+        ministries.add(set, ids.clone());
+    }
+    ministries.load(super::loader(ctx)?).await
+}
+
 /// Ministry ids to load, by the columns their selections read.
 #[derive(Default)]
 struct MinistryLoads(HashMap<Columns, HashSet<Uuid>>);

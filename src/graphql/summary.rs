@@ -1,6 +1,6 @@
 //! The monthly summary for the Steering Committee.
 
-use super::direct::{value, Direct, Plain, PlainFields, Related};
+use super::direct::{value, Direct, Plain, PlainFields, Related, Rows};
 use super::ministry::{self, Ministry};
 use super::report::{MonthlyReport, ReportingPeriod};
 use super::task::{self, Task};
@@ -200,13 +200,12 @@ impl MonthlySummary {
         Ok((&self.blockers(ctx).await?.counts(ages, self.scope.now)).into())
     }
     /// A row per ministry of the working group (and per lead ministry of its tasks).
-    async fn ministries(&self, ctx: &Context<'_>) -> Result<Vec<Direct<MinistrySummary>>> {
+    async fn ministries(&self, ctx: &Context<'_>) -> Result<Rows<MinistrySummary>> {
         let members = summary::members(state(ctx)?, &self.scope).await?;
         let (tasks, reports, blockers) = (self.tasks(ctx).await?, self.reports(ctx).await?, self.blockers(ctx).await?);
-        Ok(summary::ministry_rows(&members, tasks, reports, blockers)
-            .into_iter()
-            .map(|row| Direct(MinistrySummary(row)))
-            .collect())
+        let rows = summary::ministry_rows(&members, tasks, reports, blockers);
+        super::loaders::prime_ministries(ctx, "ministry", rows.iter().map(|r| r.ministry_id)).await?;
+        Ok(Rows(rows.into_iter().map(|row| Direct(MinistrySummary(row))).collect()))
     }
 }
 

@@ -308,6 +308,40 @@ async fn each_field_alone_reads_what_the_whole_row_gives() {
     }
 }
 
+/// One task by id, and its lead ministry, read with the columns the selection shows: each field
+/// alone comes out as from the whole row (a fragment), for tasks in every state.
+#[tokio::test]
+async fn a_task_by_id_reads_what_the_whole_row_gives() {
+    for app in apps().await {
+        some_of_everything(&app).await;
+        let s = app.observer().await;
+        let d = s
+            .data(
+                "{ tasks(first: 50, filter: { status: [ACTIVE, COMPLETED, CANCELLED] }) { nodes { id } } }",
+                json!({}),
+            )
+            .await;
+        let ids: Vec<Value> = d["tasks"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].clone()).collect();
+        assert!(ids.len() >= 3, "{d}");
+        for (ty, template) in [
+            ("Task", "query($id: ID!) { task(id: $id) { {} } }"),
+            ("Ministry", "query($id: ID!) { task(id: $id) { code leadMinistry { {} } } }"),
+        ] {
+            let (parts, names) = field_selections(&s, ty).await;
+            for (part, name) in parts.iter().zip(&names) {
+                let mut values = std::collections::HashSet::new();
+                for id in &ids {
+                    let d = same_both_ways(&s, template, part, &general(ty, part), json!({ "id": id })).await;
+                    let object = if ty == "Task" { &d["task"] } else { &d["task"]["leadMinistry"] };
+                    values.insert(object[name.as_str()].to_string());
+                }
+                assert!(values.iter().any(|v| v != "null"), "[{}] {ty}.{name} never set: {values:?}", app.backend);
+            }
+        }
+        app.finish().await;
+    }
+}
+
 /// The pull's shape reads a task's code without its other columns.
 #[tokio::test]
 async fn a_page_of_blockers_selects_only_the_columns_it_shows() {

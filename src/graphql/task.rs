@@ -328,7 +328,19 @@ impl TaskQuery {
 
     async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Direct<Task>>> {
         actor(ctx)?.principal.require(Action::ReadTasks)?;
-        load(ctx, uuid("id", &id)?).await
+        let id = uuid("id", &id)?;
+        let columns = super::direct::columns_of::<Task, Model>(&ctx.item.node.selection_set.node);
+        let loaders = loader(ctx)?.loader();
+        if columns.is_all::<Model>() || !loaders.keeps() {
+            return load(ctx, id).await;
+        }
+        // One task by id has nothing to batch with: read it (and its lead ministry, when the
+        // selection shows one) straight away, with the columns shown, into what the request
+        // keeps, so that the task and the ministry resolve at once (see `direct`).
+        let found = async_graphql::dataloader::Loader::<TaskPart>::load(loaders, &[TaskPart(id, columns)]).await?;
+        let Some(task) = found.into_values().next() else { return Ok(None) };
+        super::loaders::prime_ministries(ctx, "leadMinistry", [task.lead_ministry_id]).await?;
+        Ok(Some(Direct(Task(task))))
     }
 }
 

@@ -13,6 +13,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::*;
+use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{Column as _, Row as _, ValueRef as _};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait, Select, TryGetable,
@@ -82,11 +83,26 @@ pub trait Cell: Sized {
 /// A type a non-null column decodes to.
 pub trait NotNull: TryGetable {
     fn blank() -> Self;
+
+    /// The value straight from a PostgreSQL row, when the type has a decoder of its own there:
+    /// without sqlx's check of the value's type against the column, which the column names
+    /// checked once per result set (see `all`) and the migrations make redundant. `None`: read
+    /// it through SeaORM.
+    fn read_pg(_row: &PgRow, _at: usize) -> Option<Result<Self, sea_orm::sqlx::Error>> {
+        None
+    }
+}
+
+fn read_value<T: NotNull>(row: &QueryResult, at: usize) -> Result<T, DbErr> {
+    if let Some(value) = row.try_as_pg_row().and_then(|r| T::read_pg(r, at)) {
+        return value.map_err(|e| DbErr::Custom(format!("reading column {at}: {e}")));
+    }
+    Ok(T::try_get_by_index(row, at)?)
 }
 
 impl<T: NotNull> Cell for T {
     fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        Ok(T::try_get_by_index(row, at)?)
+        read_value(row, at)
     }
 
     fn blank() -> Self {
@@ -99,7 +115,7 @@ impl<T: NotNull> Cell for Option<T> {
         // Asked first, so that a NULL costs no error value.
         match is_null(row, at) {
             Some(Ok(true)) => Ok(None),
-            Some(Ok(false)) => Ok(Some(T::try_get_by_index(row, at)?)),
+            Some(Ok(false)) => Ok(Some(read_value(row, at)?)),
             Some(Err(e)) => Err(e),
             None => Ok(Option::<T>::try_get_by_index(row, at)?),
         }
@@ -137,6 +153,10 @@ macro_rules! not_null {
         $(impl NotNull for $t {
             fn blank() -> Self {
                 $blank
+            }
+
+            fn read_pg(row: &PgRow, at: usize) -> Option<Result<Self, sea_orm::sqlx::Error>> {
+                Some(row.try_get_unchecked::<$t, _>(at))
             }
         })*
     };

@@ -1,7 +1,7 @@
 //! Relay connections over the service's keyset pages.
 
 use super::direct::{Direct, PlainFields, Plan};
-use super::json::{write_key, write_str, WritesJson};
+use super::json::{write_list, write_object, write_str, WritesJson};
 use crate::service::page::{CountQuery, Cursor, Page, PageArgs};
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::parser::types::{Field, SelectionSet};
@@ -200,81 +200,42 @@ impl<N: PlainFields> Conn<N> {
         };
         let mut out = Vec::with_capacity(256);
         let mut count_at = None;
-        out.push(b'{');
-        for (i, (key, part)) in parts.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_key(key, &mut out);
+        let fields = parts.iter().map(|(key, part)| (*key, part));
+        write_object(&mut out, fields, |part, out| {
             match part {
-                Part::Typename => write_str(&self.introspection_type_name(), &mut out),
+                Part::Typename => write_str(&self.introspection_type_name(), out),
                 Part::TotalCount(field) => count_at = Some((out.len(), *field)),
                 Part::PageInfo(fields) => {
-                    out.push(b'{');
-                    for (j, (key, field)) in fields.iter().enumerate() {
-                        if j > 0 {
-                            out.push(b',');
-                        }
-                        write_key(key, &mut out);
+                    let fields = fields.iter().map(|(key, field)| (*key, field));
+                    write_object(out, fields, |field, out| {
                         match field {
                             PageField::HasPrevious => out.extend_from_slice(bool_text(conn.has_previous_page)),
                             PageField::HasNext => out.extend_from_slice(bool_text(conn.has_next_page)),
-                            PageField::Start => cursor(conn.edges.first(), &mut out),
-                            PageField::End => cursor(conn.edges.last(), &mut out),
-                            PageField::Typename => write_str("PageInfo", &mut out),
+                            PageField::Start => cursor(conn.edges.first(), out),
+                            PageField::End => cursor(conn.edges.last(), out),
+                            PageField::Typename => write_str("PageInfo", out),
                         }
-                    }
-                    out.push(b'}');
+                        Some(())
+                    })?;
                 }
                 Part::Nodes(plan) => {
-                    out.push(b'[');
-                    for (j, edge) in conn.edges.iter().enumerate() {
-                        if j > 0 {
-                            out.push(b',');
-                        }
-                        let start = out.len();
-                        plan.write(ctx, &edge.node.0, &loaded, &mut out)?;
-                        reserve_like(&mut out, start, j, conn.edges.len());
-                    }
-                    out.push(b']');
+                    write_list(out, &conn.edges, |edge, out| plan.write(ctx, &edge.node.0, &loaded, out))?
                 }
-                Part::Edges(fields) => {
-                    out.push(b'[');
-                    for (j, edge) in conn.edges.iter().enumerate() {
-                        if j > 0 {
-                            out.push(b',');
+                Part::Edges(fields) => write_list(out, &conn.edges, |edge, out| {
+                    let fields = fields.iter().map(|(key, field)| (*key, field));
+                    write_object(out, fields, |field, out| {
+                        match field {
+                            EdgeField::Cursor => cursor(Some(edge), out),
+                            EdgeField::Node(plan) => plan.write(ctx, &edge.node.0, &loaded, out)?,
+                            EdgeField::Typename => write_str(&edge_type_name::<N>(), out),
                         }
-                        let start = out.len();
-                        out.push(b'{');
-                        for (k, (key, field)) in fields.iter().enumerate() {
-                            if k > 0 {
-                                out.push(b',');
-                            }
-                            write_key(key, &mut out);
-                            match field {
-                                EdgeField::Cursor => cursor(Some(edge), &mut out),
-                                EdgeField::Node(plan) => plan.write(ctx, &edge.node.0, &loaded, &mut out)?,
-                                EdgeField::Typename => write_str(&edge_type_name::<N>(), &mut out),
-                            }
-                        }
-                        out.push(b'}');
-                        reserve_like(&mut out, start, j, conn.edges.len());
-                    }
-                    out.push(b']');
-                }
+                        Some(())
+                    })
+                })?,
             }
-        }
-        out.push(b'}');
+            Some(())
+        })?;
         Some((out, count_at))
-    }
-}
-
-/// After the first node of a list, room for all of them at its size, so that a page grows its
-/// buffer once instead of doubling it a dozen times.
-fn reserve_like(out: &mut Vec<u8>, start: usize, index: usize, count: usize) {
-    if index == 0 {
-        let each = out.len() - start + 1;
-        out.reserve(each * (count - 1) * 5 / 4 + 64);
     }
 }
 

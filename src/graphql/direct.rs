@@ -16,7 +16,7 @@
 //! the specification orders them.
 
 pub use super::json::Plain;
-use super::json::{enum_name, write_key, write_str};
+use super::json::{enum_name, write_list, write_object, write_str};
 use super::loaders::{Loaders, Snapshot};
 use super::{ministry, task};
 use crate::service::rows::{Columns, Positional};
@@ -189,15 +189,8 @@ impl<T: PlainFields> Rows<T> {
     fn write(&self, ctx: &ContextSelectionSet<'_>) -> Option<Vec<u8>> {
         let plan = Plan::new(&ctx.item.node)?;
         let loaded = ctx.data_opt::<super::RequestLoader>()?.loader().snapshot()?;
-        let mut out = Vec::with_capacity(64 * self.0.len() + 2);
-        out.push(b'[');
-        for (i, item) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            plan.write(ctx, &item.0, &loaded, &mut out)?;
-        }
-        out.push(b']');
+        let mut out = Vec::with_capacity(256);
+        write_list(&mut out, &self.0, |item, out| plan.write(ctx, &item.0, &loaded, out))?;
         Some(out)
     }
 }
@@ -400,12 +393,8 @@ impl<'a> Plan<'a> {
         loaded: &Snapshot<'_>,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        out.push(b'{');
-        for (i, step) in self.steps.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_key(step.key, out);
+        let fields = self.steps.iter().map(|step| (step.key, step));
+        write_object(out, fields, |step, out| {
             match &step.nested {
                 _ if step.name == "__typename" => write_str(&root.introspection_type_name(), out),
                 None => root.plain(ctx, step.name)?.write(out),
@@ -421,9 +410,8 @@ impl<'a> Plan<'a> {
                     Related::Ministry(None) | Related::Task(None) => out.extend_from_slice(b"null"),
                 },
             }
-        }
-        out.push(b'}');
-        Some(())
+            Some(())
+        })
     }
 }
 

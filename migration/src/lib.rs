@@ -7,6 +7,7 @@ mod m20260601_000002_events;
 mod m20260701_000003_summary_indexes;
 mod m20261101_000004_unresolved_blockers;
 mod m20261122_000005_summary_tallies;
+mod m20261204_000006_task_codes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260701_000003_summary_indexes::Migration),
             Box::new(m20261101_000004_unresolved_blockers::Migration),
             Box::new(m20261122_000005_summary_tallies::Migration),
+            Box::new(m20261204_000006_task_codes::Migration),
         ]
     }
 }

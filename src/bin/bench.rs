@@ -54,6 +54,9 @@ struct Args {
     /// Seconds each read scenario (and its floor) runs.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// The read scenarios and their floors run in this many alternating slices each.
+    #[arg(long, default_value_t = 4)]
+    slices: u32,
     /// Which scenarios: point, pull, dashboard, burst.
     #[arg(long, default_value = "point,pull,dashboard,burst")]
     scenarios: String,
@@ -136,6 +139,15 @@ impl Stats {
         if self.first_error.is_none() {
             self.first_error = other.first_error;
         }
+    }
+    /// Adds a run of the same load measured in another slice of time: its time and CPU add up.
+    fn add_slice(&mut self, other: Stats) {
+        self.elapsed += other.elapsed;
+        self.cpu = match (self.cpu, other.cpu) {
+            (Some(a), Some(b)) => Some(CpuUse { server: a.server + b.server, client: a.client + b.client }),
+            (a, b) => a.or(b),
+        };
+        self.merge(other);
     }
     fn count(&self) -> usize {
         self.latencies.len()
@@ -501,6 +513,35 @@ async fn floor(
     gather(handles, started).await
 }
 
+/// Runs the server's load and its floor in alternating slices, `slices` of each, `total` in all
+/// for each side, so that a shared machine's changes of speed fall on both alike rather than on
+/// whichever ran second.
+async fn alternate<S, SF, F, FF>(total: Duration, slices: u32, server: S, floor: F) -> (Stats, Stats)
+where
+    S: Fn(Duration, usize) -> SF,
+    SF: std::future::Future<Output = Stats>,
+    F: Fn(Duration) -> FF,
+    FF: std::future::Future<Output = Stats>,
+{
+    let slices = slices.max(1);
+    let slice = total / slices;
+    let (mut load, mut base) = (Stats::default(), Stats::default());
+    for n in 0..slices as usize {
+        load.add_slice(server(slice, n).await);
+        base.add_slice(floor(slice).await);
+    }
+    (load, base)
+}
+
+/// A closed loop of `clients` over `job`, its iteration numbers starting at `first`.
+async fn closed_loop_from<F, Fut>(clients: usize, duration: Duration, first: usize, job: Arc<F>) -> Stats
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Vec<Outcome>> + Send,
+{
+    closed_loop(clients, duration, move |c, i| job(c, first + i)).await
+}
+
 /// A prepared database: its URL, a copy for the write floor, and what was generated.
 struct Prepared {
     url: String,
@@ -582,6 +623,8 @@ struct Row {
     scenario: String,
     stats: Stats,
     floor: Option<Stats>,
+    /// The pull's full pages alone, every script asking for one at a time (growth table).
+    full_only: Option<Stats>,
 }
 
 const POINT: &str = "query($id: ID!) { task(id: $id) { id code title status dueDate leadMinistry { code nameVi } } }";
@@ -616,16 +659,22 @@ async fn scenario_point(
         sets.push(client.capture(token, POINT, json!({ "id": id })).await?.0);
     }
     let (c, t, ts) = (client.clone(), token.to_owned(), tasks.clone());
-    let stats = closed_loop(args.clients, Duration::from_secs(args.seconds), move |ci, i| {
+    let job = Arc::new(move |ci: usize, i: usize| {
         let (c, t, ts) = (c.clone(), t.clone(), ts.clone());
         async move {
             let id = ts[(ci * 7919 + i * 104_729) % ts.len()];
             vec![c.call(&t, POINT, json!({ "id": id }), false).await]
         }
-    })
+    });
+    let sets = Arc::new(sets);
+    let (stats, fl) = alternate(
+        Duration::from_secs(args.seconds),
+        args.slices,
+        |d, n| closed_loop_from(args.clients, d, n * 1_000_003, job.clone()),
+        |d| floor(db, Arc::default(), sets.clone(), args.clients, d, false),
+    )
     .await;
-    let fl = floor(db, Arc::default(), Arc::new(sets), args.clients, Duration::from_secs(args.seconds), false).await;
-    Ok(Row { scenario: "point".into(), stats, floor: Some(fl) })
+    Ok(Row { scenario: "point".into(), stats, floor: Some(fl), full_only: None })
 }
 
 /// What a script reads of a page of blockers to ask for the next; the nodes are checked to be
@@ -655,23 +704,33 @@ impl PageInfo {
     }
 }
 
-async fn full_pull(client: &Client, token: &str, capture: bool, sets: &mut Vec<Set>) -> anyhow::Result<Vec<Outcome>> {
+/// Pages through every unresolved blocker. When capturing, each page's statements go to
+/// `sets`, and the cursor of each page that came back full to `full`.
+async fn full_pull(
+    client: &Client,
+    token: &str,
+    capture: bool,
+    sets: &mut Vec<Set>,
+    full: &mut Vec<Option<String>>,
+) -> anyhow::Result<Vec<Outcome>> {
     let mut after: Option<String> = None;
     let mut outcomes = Vec::new();
     loop {
         let page = if capture {
             let (set, body) = client.capture(token, PULL, json!({ "after": after })).await?;
             sets.push(set);
+            if body["data"]["blockers"]["nodes"].as_array().map_or(0, Vec::len) == PULL_PAGE {
+                full.push(after.clone());
+            }
             PageInfo::of(&body)
         } else {
-            let (mut out, data) = client.call_as::<PullPage>(token, PULL, json!({ "after": after }), false).await;
-            out.items = data.as_ref().map(|d| d.blockers.nodes.len());
+            let (out, page) = pull_page(client, token, after.as_deref()).await;
             let failed = out.error.is_some();
             outcomes.push(out);
             if failed {
                 break;
             }
-            data.map(|d| d.blockers.page_info)
+            page
         };
         match page {
             Some(PageInfo { has_next_page: true, end_cursor: Some(cursor) }) => after = Some(cursor),
@@ -681,18 +740,48 @@ async fn full_pull(client: &Client, token: &str, capture: bool, sets: &mut Vec<S
     Ok(outcomes)
 }
 
+/// One page of the pull, with the number of blockers it listed.
+async fn pull_page(client: &Client, token: &str, after: Option<&str>) -> (Outcome, Option<PageInfo>) {
+    let (mut out, data) = client.call_as::<PullPage>(token, PULL, json!({ "after": after }), false).await;
+    out.items = data.as_ref().map(|d| d.blockers.nodes.len());
+    (out, data.map(|d| d.blockers.page_info))
+}
+
 async fn scenario_pull(args: &Args, client: &Arc<Client>, token: &str, db: &DatabaseConnection) -> anyhow::Result<Row> {
-    let mut sets = Vec::new();
-    full_pull(client, token, true, &mut sets).await?;
-    let (c, t) = (client.clone(), token.to_owned());
+    let (mut sets, mut full) = (Vec::new(), Vec::new());
+    full_pull(client, token, true, &mut sets, &mut full).await?;
     let clients = (args.clients / 4).max(2);
-    let stats = closed_loop(clients, Duration::from_secs(args.seconds), move |_, _| {
+    let (c, t) = (client.clone(), token.to_owned());
+    let job = Arc::new(move |_: usize, _: usize| {
         let (c, t) = (c.clone(), t.clone());
-        async move { full_pull(&c, &t, false, &mut Vec::new()).await.unwrap_or_default() }
+        async move { full_pull(&c, &t, false, &mut Vec::new(), &mut Vec::new()).await.unwrap_or_default() }
+    });
+    let sets = Arc::new(sets);
+    let (stats, fl) = alternate(
+        Duration::from_secs(args.seconds),
+        args.slices,
+        |d, n| closed_loop_from(clients, d, n, job.clone()),
+        |d| floor(db, Arc::default(), sets.clone(), clients, d, false),
+    )
+    .await;
+    // The same scripts asking only for the pages that come back full, one after another: at
+    // scale 0.1 a pull is one full page and a short one, and a full page there shares the
+    // machine with short ones; this load is the same at every scale.
+    let (c, t, full) = (client.clone(), token.to_owned(), Arc::new(full));
+    let full_only = closed_loop(clients, Duration::from_secs(args.seconds), move |ci, i| {
+        let (c, t, full) = (c.clone(), t.clone(), full.clone());
+        async move {
+            let after = full.get((ci + i) % full.len().max(1)).cloned().flatten();
+            vec![pull_page(&c, &t, after.as_deref()).await.0]
+        }
     })
     .await;
-    let fl = floor(db, Arc::default(), Arc::new(sets), clients, Duration::from_secs(args.seconds), false).await;
-    Ok(Row { scenario: format!("blocker pull ({clients} scripts, per page)"), stats, floor: Some(fl) })
+    Ok(Row {
+        scenario: format!("blocker pull ({clients} scripts, per page)"),
+        stats,
+        floor: Some(fl),
+        full_only: Some(full_only),
+    })
 }
 
 async fn scenario_dashboard(
@@ -711,13 +800,19 @@ async fn scenario_dashboard(
     let (set, _) = client.capture(token, DASHBOARD, vars.clone()).await?;
     let (c, t) = (client.clone(), token.to_owned());
     let clients = args.dashboard_clients;
-    let stats = closed_loop(clients, Duration::from_secs(args.seconds), move |_, _| {
+    let job = Arc::new(move |_: usize, _: usize| {
         let (c, t, v) = (c.clone(), t.clone(), vars.clone());
         async move { vec![c.call(&t, DASHBOARD, v, false).await] }
-    })
+    });
+    let sets = Arc::new(vec![set]);
+    let (stats, fl) = alternate(
+        Duration::from_secs(args.seconds),
+        args.slices,
+        |d, n| closed_loop_from(clients, d, n, job.clone()),
+        |d| floor(db, Arc::default(), sets.clone(), clients, d, false),
+    )
     .await;
-    let fl = floor(db, Arc::default(), Arc::new(vec![set]), clients, Duration::from_secs(args.seconds), false).await;
-    Ok(Row { scenario: format!("dashboard ({clients} screens)"), stats, floor: Some(fl) })
+    Ok(Row { scenario: format!("dashboard ({clients} screens)"), stats, floor: Some(fl), full_only: None })
 }
 
 /// Builds the floor's statement sets for the burst from one captured submission: the ids of the
@@ -864,8 +959,9 @@ async fn scenario_burst(
             scenario: format!("month-end burst ({n} submissions, {} officers)", args.burst_clients),
             stats: peak,
             floor: Some(fl),
+            full_only: None,
         },
-        half: Row { scenario: "burst at half the peak rate".into(), stats: half, floor: None },
+        half: Row { scenario: "burst at half the peak rate".into(), stats: half, floor: None, full_only: None },
     })
 }
 
@@ -1096,10 +1192,22 @@ fn main() -> anyhow::Result<()> {
                     // A pull at the smaller scale is a full page and a short one; these compare
                     // like with like.
                     line(
+                        format!("{name}: p50 ms per full page of {PULL_PAGE}"),
+                        percentile(&mut a.stats.full_pages, 0.5),
+                        percentile(&mut b.stats.full_pages, 0.5),
+                    );
+                    line(
                         format!("{name}: p95 ms per full page of {PULL_PAGE}"),
                         percentile(&mut a.stats.full_pages, 0.95),
                         percentile(&mut b.stats.full_pages, 0.95),
                     );
+                    if let (Some(x), Some(y)) = (a.full_only.as_mut(), b.full_only.as_mut()) {
+                        line(format!("{name}, full pages only: p50 ms per page"), x.pct(0.5), y.pct(0.5));
+                        line(format!("{name}, full pages only: p95 ms per page"), x.pct(0.95), y.pct(0.95));
+                        if let (Some((xc, _)), Some((yc, _))) = (x.cpu_per_request(), y.cpu_per_request()) {
+                            line(format!("{name}, full pages only: server CPU ms per page"), xc, yc);
+                        }
+                    }
                     if let (Some(x), Some(y)) = (a.stats.server_cpu_per_item(), b.stats.server_cpu_per_item()) {
                         line(format!("{name}: server CPU µs per blocker"), x, y);
                     }

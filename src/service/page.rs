@@ -261,8 +261,9 @@ where
     let ascending = key.descending == backward;
     let order = if ascending { Order::Asc } else { Order::Desc };
     let rows = fetch(query.order_by(key.expr.clone(), order.clone()).order_by(id_col, order).limit(size + 1)).await?;
+    let mut rows = rows;
     let more = rows.len() as u64 > size;
-    let mut rows: Vec<E::Model> = rows.into_iter().take(size as usize).collect();
+    rows.truncate(size as usize);
     if backward {
         rows.reverse();
     }

@@ -16,7 +16,7 @@ use entity::enums::*;
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{Column as _, Row as _, ValueRef as _};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait, Select, TryGetable,
+    ActiveEnum, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait, Select, TryGetable,
 };
 use uuid::Uuid;
 
@@ -171,11 +171,23 @@ not_null! {
     DateTime<Utc> => DateTime::<Utc>::default(),
 }
 
+/// Enums are text columns: on PostgreSQL the text is matched against the variants' names where it
+/// lies in the row, without a `String` for each value.
 macro_rules! not_null_enums {
     ($($t:ty),* $(,)?) => {
         $(impl NotNull for $t {
             fn blank() -> Self {
                 <$t as Iterable>::iter().next().expect("an enum has a variant")
+            }
+
+            fn read_pg(row: &PgRow, at: usize) -> Option<Result<Self, sea_orm::sqlx::Error>> {
+                static NAMES: std::sync::OnceLock<Vec<(String, $t)>> = std::sync::OnceLock::new();
+                let names = NAMES.get_or_init(|| <$t as Iterable>::iter().map(|v| (v.to_value(), v)).collect());
+                Some(row.try_get_unchecked::<&str, _>(at).and_then(|text| {
+                    names.iter().find(|(name, _)| name == text).map(|(_, v)| *v).ok_or_else(|| {
+                        sea_orm::sqlx::Error::Decode(format!("`{text}` is not a {}", stringify!($t)).into())
+                    })
+                }))
             }
         })*
     };

@@ -16,7 +16,8 @@ use entity::enums::*;
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{Column as _, Row as _, ValueRef as _};
 use sea_orm::{
-    ActiveEnum, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait, Select, TryGetable,
+    ActiveEnum, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait,
+    Select, TryGetable,
 };
 use uuid::Uuid;
 

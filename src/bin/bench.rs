@@ -513,33 +513,32 @@ async fn floor(
     gather(handles, started).await
 }
 
-/// Runs the server's load and its floor in alternating slices, `slices` of each, `total` in all
-/// for each side, so that a shared machine's changes of speed fall on both alike rather than on
-/// whichever ran second.
-async fn alternate<S, SF, F, FF>(total: Duration, slices: u32, server: S, floor: F) -> (Stats, Stats)
-where
-    S: Fn(Duration, usize) -> SF,
-    SF: std::future::Future<Output = Stats>,
-    F: Fn(Duration) -> FF,
-    FF: std::future::Future<Output = Stats>,
-{
-    let slices = slices.max(1);
-    let slice = total / slices;
-    let (mut load, mut base) = (Stats::default(), Stats::default());
-    for n in 0..slices as usize {
-        load.add_slice(server(slice, n).await);
-        base.add_slice(floor(slice).await);
-    }
-    (load, base)
-}
-
-/// A closed loop of `clients` over `job`, its iteration numbers starting at `first`.
-async fn closed_loop_from<F, Fut>(clients: usize, duration: Duration, first: usize, job: Arc<F>) -> Stats
+/// Runs `job` from `clients` concurrent clients and the floor of `sets` at the same
+/// concurrency, taking turns in `--slices` slices each (`--seconds` in all for each side), so
+/// that a shared machine's changes of speed fall on both alike rather than on whichever ran
+/// second.
+async fn against_floor<F, Fut>(
+    args: &Args,
+    db: &DatabaseConnection,
+    clients: usize,
+    sets: Vec<Set>,
+    job: F,
+) -> (Stats, Stats)
 where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Vec<Outcome>> + Send,
 {
-    closed_loop(clients, duration, move |c, i| job(c, first + i)).await
+    let (job, sets) = (Arc::new(job), Arc::new(sets));
+    let slices = args.slices.max(1);
+    let slice = Duration::from_secs(args.seconds) / slices;
+    let (mut load, mut base) = (Stats::default(), Stats::default());
+    for n in 0..slices as usize {
+        // Iteration numbers go on across slices, so that each slice asks for other rows.
+        let (job, first) = (job.clone(), n * 1_000_003);
+        load.add_slice(closed_loop(clients, slice, move |c, i| job(c, first + i)).await);
+        base.add_slice(floor(db, Arc::default(), sets.clone(), clients, slice, false).await);
+    }
+    (load, base)
 }
 
 /// A prepared database: its URL, a copy for the write floor, and what was generated.
@@ -659,20 +658,13 @@ async fn scenario_point(
         sets.push(client.capture(token, POINT, json!({ "id": id })).await?.0);
     }
     let (c, t, ts) = (client.clone(), token.to_owned(), tasks.clone());
-    let job = Arc::new(move |ci: usize, i: usize| {
+    let (stats, fl) = against_floor(args, db, args.clients, sets, move |ci, i| {
         let (c, t, ts) = (c.clone(), t.clone(), ts.clone());
         async move {
             let id = ts[(ci * 7919 + i * 104_729) % ts.len()];
             vec![c.call(&t, POINT, json!({ "id": id }), false).await]
         }
-    });
-    let sets = Arc::new(sets);
-    let (stats, fl) = alternate(
-        Duration::from_secs(args.seconds),
-        args.slices,
-        |d, n| closed_loop_from(args.clients, d, n * 1_000_003, job.clone()),
-        |d| floor(db, Arc::default(), sets.clone(), args.clients, d, false),
-    )
+    })
     .await;
     Ok(Row { scenario: "point".into(), stats, floor: Some(fl), full_only: None })
 }
@@ -752,17 +744,10 @@ async fn scenario_pull(args: &Args, client: &Arc<Client>, token: &str, db: &Data
     full_pull(client, token, true, &mut sets, &mut full).await?;
     let clients = (args.clients / 4).max(2);
     let (c, t) = (client.clone(), token.to_owned());
-    let job = Arc::new(move |_: usize, _: usize| {
+    let (stats, fl) = against_floor(args, db, clients, sets, move |_, _| {
         let (c, t) = (c.clone(), t.clone());
         async move { full_pull(&c, &t, false, &mut Vec::new(), &mut Vec::new()).await.unwrap_or_default() }
-    });
-    let sets = Arc::new(sets);
-    let (stats, fl) = alternate(
-        Duration::from_secs(args.seconds),
-        args.slices,
-        |d, n| closed_loop_from(clients, d, n, job.clone()),
-        |d| floor(db, Arc::default(), sets.clone(), clients, d, false),
-    )
+    })
     .await;
     // The same scripts asking only for the pages that come back full, one after another: at
     // scale 0.1 a pull is one full page and a short one, and a full page there shares the
@@ -800,17 +785,10 @@ async fn scenario_dashboard(
     let (set, _) = client.capture(token, DASHBOARD, vars.clone()).await?;
     let (c, t) = (client.clone(), token.to_owned());
     let clients = args.dashboard_clients;
-    let job = Arc::new(move |_: usize, _: usize| {
+    let (stats, fl) = against_floor(args, db, clients, vec![set], move |_, _| {
         let (c, t, v) = (c.clone(), t.clone(), vars.clone());
         async move { vec![c.call(&t, DASHBOARD, v, false).await] }
-    });
-    let sets = Arc::new(vec![set]);
-    let (stats, fl) = alternate(
-        Duration::from_secs(args.seconds),
-        args.slices,
-        |d, n| closed_loop_from(clients, d, n, job.clone()),
-        |d| floor(db, Arc::default(), sets.clone(), clients, d, false),
-    )
+    })
     .await;
     Ok(Row { scenario: format!("dashboard ({clients} screens)"), stats, floor: Some(fl), full_only: None })
 }

@@ -260,8 +260,8 @@ where
     }
     let ascending = key.descending == backward;
     let order = if ascending { Order::Asc } else { Order::Desc };
-    let rows = fetch(query.order_by(key.expr.clone(), order.clone()).order_by(id_col, order).limit(size + 1)).await?;
-    let mut rows = rows;
+    let mut rows =
+        fetch(query.order_by(key.expr.clone(), order.clone()).order_by(id_col, order).limit(size + 1)).await?;
     let more = rows.len() as u64 > size;
     rows.truncate(size as usize);
     if backward {

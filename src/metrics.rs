@@ -54,7 +54,7 @@ pub struct PoolStats {
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
     latency: Histogram,
     errors: Mutex<BTreeMap<String, u64>>,
     statements: AtomicU64,
@@ -66,9 +66,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn record_request(&self, path: &str, status: u16, elapsed: Duration) {
+    pub fn record_request(&self, path: &'static str, status: u16, elapsed: Duration) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((path.to_owned(), status)).or_default() += 1;
+            *map.entry((path, status)).or_default() += 1;
         }
         self.latency.observe(elapsed);
     }

@@ -35,7 +35,10 @@ impl Limiter {
             // Forget full buckets, so a flood of names cannot grow this without bound.
             buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < capacity);
         }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket { tokens: capacity, at: now });
+        if !buckets.contains_key(key) {
+            buckets.insert(key.to_owned(), Bucket { tokens: capacity, at: now });
+        }
+        let Some(bucket) = buckets.get_mut(key) else { return Ok(()) };
         bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(capacity);
         bucket.at = now;
         if bucket.tokens >= 1.0 {

@@ -11,12 +11,10 @@ use super::task::{self, Direction, Task};
 use super::{actor, id, opt_uuid, state, uuid, write};
 use crate::service::access::Action;
 use crate::service::blockers::{self, BlockerFilter, BlockerOrderField, RaiseInput, Step};
-use crate::service::AppState;
 use async_graphql::{Context, ContextSelectionSet, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Severity};
 use entity::{blocker, blocker_event};
-use std::sync::Arc;
 
 pub struct Blocker(pub blocker::Model);
 
@@ -77,7 +75,8 @@ impl Blocker {
     }
     /// Still with the responsible ministry after its due date (today in Vietnam).
     async fn overdue(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(blockers::is_overdue(&self.0, state(ctx)?.clock.today()))
+        let today = super::today(ctx).ok_or_else(|| crate::error::AppError::internal("schema built without state"))?;
+        Ok(blockers::is_overdue(&self.0, today))
     }
     /// How it was resolved.
     async fn resolution(&self) -> Option<&str> {
@@ -121,7 +120,7 @@ impl PlainFields for Blocker {
             "origin" => enumerated(b.origin),
             "originName" => opt_text(b.origin_name.as_deref()),
             "dueDate" => date(b.due_date),
-            "overdue" => boolean(blockers::is_overdue(b, ctx.data_opt::<Arc<AppState>>()?.clock.today())),
+            "overdue" => boolean(blockers::is_overdue(b, super::today(ctx)?)),
             "resolution" => opt_text(b.resolution.as_deref()),
             "escalatedTo" => opt_text(b.escalated_to.as_deref()),
             "escalationReason" => opt_text(b.escalation_reason.as_deref()),

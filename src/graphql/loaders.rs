@@ -81,9 +81,10 @@ impl Loaders {
         Some(Snapshot { tasks: loaded.tasks.lock().ok()?, ministries: loaded.ministries.lock().ok()? })
     }
 
-    fn keep<M>(&self, store: impl Fn(&Loaded) -> &Kept<M>, rows: &[(Uuid, Columns, Arc<M>)]) {
+    fn keep<M: HasId>(&self, store: impl Fn(&Loaded) -> &Kept<M>, columns: Columns, rows: &[Arc<M>]) {
         if let Some(mut kept) = self.loaded.as_ref().and_then(|l| store(l).lock().ok()) {
-            kept.extend(rows.iter().map(|(id, columns, m)| ((*id, *columns), m.clone())));
+            kept.reserve(rows.len());
+            kept.extend(rows.iter().map(|m| ((m.id(), columns), m.clone())));
         }
     }
 }
@@ -109,6 +110,23 @@ impl Snapshot<'_> {
 
     pub fn ministry(&self, id: Uuid, columns: Columns) -> Option<&Arc<ministry::Model>> {
         find(&self.ministries, id, columns.normal::<ministry::Model>())
+    }
+}
+
+/// A model's id, for keeping it by id.
+trait HasId {
+    fn id(&self) -> Uuid;
+}
+
+impl HasId for task::Model {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl HasId for ministry::Model {
+    fn id(&self) -> Uuid {
+        self.id
     }
 }
 
@@ -170,21 +188,34 @@ macro_rules! positional_loader {
             type Error = async_graphql::Error;
 
             async fn load(&self, keys: &[$part]) -> LoadResult<$part, std::sync::Arc<$model>> {
-                use $entity as E;
                 let mut by_columns: HashMap<Columns, Vec<Uuid>> = HashMap::new();
                 for k in keys {
                     by_columns.entry(k.1).or_default().push(k.0);
                 }
                 let mut out = HashMap::with_capacity(keys.len());
                 for (columns, ids) in by_columns {
-                    let select =
-                        rows::narrow(E::find(), columns).filter(<E as EntityTrait>::Column::Id.is_in(in_list(ids)));
-                    let rows = rows::all(&self.db, select, columns).await.map_err(db_error)?;
-                    let rows: Vec<_> = rows.into_iter().map(|m| (m.id, columns, Arc::new(m))).collect();
-                    self.keep(|l| &l.$store, &rows);
-                    out.extend(rows.into_iter().map(|(id, columns, m)| ($part(id, columns), m)));
+                    let rows = self.$store(ids, columns).await?;
+                    out.extend(rows.into_iter().map(|m| ($part(m.id, columns), m)));
                 }
                 Ok(out)
+            }
+        }
+
+        impl Loaders {
+            /// Rows by id with `columns`, in one statement, kept for `direct` (when this
+            /// request keeps what it loads) and returned in no particular order.
+            pub async fn $store(
+                &self,
+                ids: impl IntoIterator<Item = Uuid>,
+                columns: Columns,
+            ) -> Result<Vec<Arc<$model>>, async_graphql::Error> {
+                use $entity as E;
+                let select =
+                    rows::narrow(E::find(), columns).filter(<E as EntityTrait>::Column::Id.is_in(in_list(ids)));
+                let rows = rows::all(&self.db, select, columns).await.map_err(db_error)?;
+                let rows: Vec<Arc<$model>> = rows.into_iter().map(Arc::new).collect();
+                self.keep(|l| &l.$store, columns, &rows);
+                Ok(rows)
             }
         }
     };

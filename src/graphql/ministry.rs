@@ -87,8 +87,7 @@ pub(crate) async fn load_many(
         loader.load_many(ids.into_iter().map(MinistryId)).await?;
     } else if loader.loader().keeps() {
         // As for tasks (`task::load_many`): narrowed rows are read from what the request keeps.
-        let keys: Vec<MinistryPart> = ids.into_iter().map(|id| MinistryPart(id, columns)).collect();
-        async_graphql::dataloader::Loader::<MinistryPart>::load(loader.loader(), &keys).await?;
+        loader.loader().ministries(ids, columns).await?;
     } else {
         loader.load_many(ids.into_iter().map(|id| MinistryPart(id, columns))).await?;
     }

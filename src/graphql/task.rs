@@ -15,7 +15,6 @@ use crate::service::blockers::{self, BlockerFilter, BlockerOrderField};
 use crate::service::reports::{self, ReportFilter};
 use crate::service::rows::Columns;
 use crate::service::tasks::{self, ClarityItem, TaskFilter, TaskInput, TaskOrderField, Timeliness};
-use crate::service::AppState;
 use async_graphql::{Context, ContextSelectionSet, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{BlockerStatus, TaskStatus};
@@ -67,7 +66,8 @@ impl Task {
     }
     /// How the task stands against its due date today in Vietnam; null for drafts and cancelled tasks.
     async fn timeliness(&self, ctx: &Context<'_>) -> Result<Option<Timeliness>> {
-        Ok(tasks::timeliness(&self.0, state(ctx)?.clock.today()))
+        let today = super::today(ctx).ok_or_else(|| crate::error::AppError::internal("schema built without state"))?;
+        Ok(tasks::timeliness(&self.0, today))
     }
     async fn due_date(&self) -> Option<Date> {
         self.0.due_date.map(Date)
@@ -194,8 +194,7 @@ pub(crate) async fn load_many(
     } else if loader.loader().keeps() {
         // Narrowed rows are read only by `direct`, which looks in what the request keeps; the
         // loader's own cache, batch task and maps would be work for nothing.
-        let keys: Vec<TaskPart> = ids.into_iter().map(|id| TaskPart(id, columns)).collect();
-        async_graphql::dataloader::Loader::<TaskPart>::load(loader.loader(), &keys).await?.into_values().collect()
+        loader.loader().tasks(ids, columns).await?
     } else {
         loader.load_many(ids.into_iter().map(|id| TaskPart(id, columns))).await?.into_values().collect()
     })
@@ -210,9 +209,7 @@ impl PlainFields for Task {
             "title" => text(&t.title),
             "description" => opt_text(t.description.as_deref()),
             "status" => enumerated(t.status),
-            "timeliness" => {
-                tasks::timeliness(t, ctx.data_opt::<Arc<AppState>>()?.clock.today()).map_or(Plain::Null, enumerated)
-            }
+            "timeliness" => tasks::timeliness(t, super::today(ctx)?).map_or(Plain::Null, enumerated),
             "dueDate" => date(t.due_date),
             "approvingAuthority" => opt_text(t.approving_authority.as_deref()),
             "expectedOutput" => opt_text(t.expected_output.as_deref()),
@@ -337,8 +334,7 @@ impl TaskQuery {
         // One task by id has nothing to batch with: read it (and its lead ministry, when the
         // selection shows one) straight away, with the columns shown, into what the request
         // keeps, so that the task and the ministry resolve at once (see `direct`).
-        let found = async_graphql::dataloader::Loader::<TaskPart>::load(loaders, &[TaskPart(id, columns)]).await?;
-        let Some(task) = found.into_values().next() else { return Ok(None) };
+        let Some(task) = loaders.tasks([id], columns).await?.pop() else { return Ok(None) };
         super::loaders::prime_ministries(ctx, "leadMinistry", [task.lead_ministry_id]).await?;
         Ok(Some(Direct(Task(task))))
     }

@@ -217,8 +217,10 @@ async fn run(
     actor: Option<Actor>,
 ) -> Response {
     if let Some(actor) = &actor {
+        let mut buffer = uuid::Uuid::encode_buffer();
+        let key = actor.principal.id.hyphenated().encode_lower(&mut buffer);
         for _ in 0..call.requests.len() {
-            if let Err(retry_after_secs) = state.app.limits.requests.check(&actor.principal.id.to_string()) {
+            if let Err(retry_after_secs) = state.app.limits.requests.check(key) {
                 tracing::info!(principal = %actor.principal.name, "rate limited");
                 return app_error(AppError::RateLimited { retry_after_secs });
             }
@@ -294,7 +296,8 @@ async fn execute_one(
         )));
     }
     let (actor, loader) = request_data(&state.app, actor, counter.clone());
-    let mut request = request.data(actor).data(loader).data(addr.clone());
+    let today = crate::graphql::Today(state.app.clock.today());
+    let mut request = request.data(actor).data(loader).data(addr.clone()).data(today);
     if writes_json {
         // Every answer of this handler is written by `json::response(s)`.
         request = request.data(crate::graphql::json::WritesJson);

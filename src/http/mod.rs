@@ -44,7 +44,6 @@ pub fn router(state: HttpState, max_body_bytes: usize) -> Router {
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(metrics, middleware::record))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

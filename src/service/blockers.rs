@@ -121,10 +121,8 @@ pub fn filtered(filter: &BlockerFilter, today: NaiveDate) -> Select<Blocker> {
     select
 }
 
-/// The columns a page's cursors read, whichever the order.
-pub const SORT_COLUMNS: &[&str] = &["created_at", "updated_at", "due_date"];
-
-/// A page of blockers, reading `columns` of each (with `SORT_COLUMNS`; see `rows`).
+/// A page of blockers, reading `columns` of each (and the column of the order, which the
+/// cursors read; see `rows`).
 pub async fn list(
     state: &AppState,
     filter: &BlockerFilter,
@@ -134,18 +132,22 @@ pub async fn list(
     columns: Columns,
 ) -> AppResult<Page<blocker::Model>> {
     let select = filtered(filter, state.clock.today());
-    let (key, read): (SortKey, fn(&blocker::Model) -> KeyValue) = match order {
-        BlockerOrderField::CreatedAt => {
-            (SortKey::new(Column::CreatedAt.into_expr(), KeyKind::Time, descending), |m| KeyValue::Time(m.created_at))
-        }
-        BlockerOrderField::UpdatedAt => {
-            (SortKey::new(Column::UpdatedAt.into_expr(), KeyKind::Time, descending), |m| KeyValue::Time(m.updated_at))
-        }
+    let (key, read, sorted): (SortKey, fn(&blocker::Model) -> KeyValue, &str) = match order {
+        BlockerOrderField::CreatedAt => (
+            SortKey::new(Column::CreatedAt.into_expr(), KeyKind::Time, descending),
+            |m| KeyValue::Time(m.created_at),
+            "created_at",
+        ),
+        BlockerOrderField::UpdatedAt => (
+            SortKey::new(Column::UpdatedAt.into_expr(), KeyKind::Time, descending),
+            |m| KeyValue::Time(m.updated_at),
+            "updated_at",
+        ),
         BlockerOrderField::DueDate => {
-            (date_key(Column::DueDate, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(undated)))
+            (date_key(Column::DueDate, descending), |m| KeyValue::Date(m.due_date.unwrap_or_else(undated)), "due_date")
         }
     };
-    let columns = columns.union(Columns::of::<blocker::Model>(SORT_COLUMNS).unwrap_or(Columns::ALL));
+    let columns = columns.with::<blocker::Model>(sorted).unwrap_or(Columns::ALL);
     paginate_columns(&state.db, select, columns, Column::Id, key, args, |m| (read(m), m.id)).await
 }
 

@@ -275,7 +275,13 @@ where
             )));
         }
     }
-    rows.iter().map(|row| E::Model::read(row, columns)).collect()
+    // Pushed into a list made to size: collecting `Result`s cannot size it and would move every
+    // model again each time it grew.
+    let mut models = Vec::with_capacity(rows.len());
+    for row in &rows {
+        models.push(E::Model::read(row, columns)?);
+    }
+    Ok(models)
 }
 
 #[cfg(test)]

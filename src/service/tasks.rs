@@ -203,10 +203,8 @@ fn dated_only(classes: &[Timeliness]) -> bool {
     !classes.is_empty() && classes.iter().all(|c| matches!(c, Timeliness::Overdue | Timeliness::DueSoon))
 }
 
-/// The columns a page's cursors read, whichever the order.
-pub const SORT_COLUMNS: &[&str] = &["code", "due_date", "created_at", "updated_at"];
-
-/// A page of tasks, reading `columns` of each (with `SORT_COLUMNS`; see `rows`).
+/// A page of tasks, reading `columns` of each (and the column of the order, which the cursors
+/// read; see `rows`).
 pub async fn list(
     state: &AppState,
     filter: &TaskFilter,
@@ -237,7 +235,13 @@ pub async fn list(
             (SortKey::new(Column::UpdatedAt.into_expr(), KeyKind::Time, descending), |m| KeyValue::Time(m.updated_at))
         }
     };
-    let columns = columns.union(Columns::of::<task::Model>(SORT_COLUMNS).unwrap_or(Columns::ALL));
+    let sorted = match order {
+        TaskOrderField::DueDate => "due_date",
+        TaskOrderField::Code => "code",
+        TaskOrderField::CreatedAt => "created_at",
+        TaskOrderField::UpdatedAt => "updated_at",
+    };
+    let columns = columns.with::<task::Model>(sorted).unwrap_or(Columns::ALL);
     paginate_columns(&state.db, select, columns, Column::Id, key, args, |m| (read(m), m.id)).await
 }
 

@@ -81,10 +81,14 @@ impl Loaders {
         Some(Snapshot { tasks: loaded.tasks.lock().ok()?, ministries: loaded.ministries.lock().ok()? })
     }
 
-    fn keep<M: HasId>(&self, store: impl Fn(&Loaded) -> &Kept<M>, columns: Columns, rows: &[Arc<M>]) {
+    fn keep<M>(
+        &self,
+        store: impl Fn(&Loaded) -> &Kept<M>,
+        rows: impl ExactSizeIterator<Item = ((Uuid, Columns), Arc<M>)>,
+    ) {
         if let Some(mut kept) = self.loaded.as_ref().and_then(|l| store(l).lock().ok()) {
             kept.reserve(rows.len());
-            kept.extend(rows.iter().map(|m| ((m.id(), columns), m.clone())));
+            kept.extend(rows);
         }
     }
 }
@@ -110,23 +114,6 @@ impl Snapshot<'_> {
 
     pub fn ministry(&self, id: Uuid, columns: Columns) -> Option<&Arc<ministry::Model>> {
         find(&self.ministries, id, columns.normal::<ministry::Model>())
-    }
-}
-
-/// A model's id, for keeping it by id.
-trait HasId {
-    fn id(&self) -> Uuid;
-}
-
-impl HasId for task::Model {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
-
-impl HasId for ministry::Model {
-    fn id(&self) -> Uuid {
-        self.id
     }
 }
 
@@ -214,7 +201,7 @@ macro_rules! positional_loader {
                     rows::narrow(E::find(), columns).filter(<E as EntityTrait>::Column::Id.is_in(in_list(ids)));
                 let rows = rows::all(&self.db, select, columns).await.map_err(db_error)?;
                 let rows: Vec<Arc<$model>> = rows.into_iter().map(Arc::new).collect();
-                self.keep(|l| &l.$store, columns, &rows);
+                self.keep(|l| &l.$store, rows.iter().map(|m| ((m.id, columns), m.clone())));
                 Ok(rows)
             }
         }

@@ -75,8 +75,7 @@ impl Blocker {
     }
     /// Still with the responsible ministry after its due date (today in Vietnam).
     async fn overdue(&self, ctx: &Context<'_>) -> Result<bool> {
-        let today = super::today(ctx).ok_or_else(|| crate::error::AppError::internal("schema built without state"))?;
-        Ok(blockers::is_overdue(&self.0, today))
+        Ok(blockers::is_overdue(&self.0, super::today(ctx)?))
     }
     /// How it was resolved.
     async fn resolution(&self) -> Option<&str> {
@@ -120,7 +119,7 @@ impl PlainFields for Blocker {
             "origin" => enumerated(b.origin),
             "originName" => opt_text(b.origin_name.as_deref()),
             "dueDate" => date(b.due_date),
-            "overdue" => boolean(blockers::is_overdue(b, super::today(ctx)?)),
+            "overdue" => boolean(blockers::is_overdue(b, super::today(ctx).ok()?)),
             "resolution" => opt_text(b.resolution.as_deref()),
             "escalatedTo" => opt_text(b.escalated_to.as_deref()),
             "escalationReason" => opt_text(b.escalation_reason.as_deref()),

@@ -123,10 +123,13 @@ pub struct Today(pub chrono::NaiveDate);
 
 /// Today for this request: the request's own, or the clock's where a request has none (a
 /// subscription's events).
-pub(crate) fn today(ctx: &async_graphql::context::ContextBase<'_, impl Sized>) -> Option<chrono::NaiveDate> {
+pub(crate) fn today(ctx: &async_graphql::context::ContextBase<'_, impl Sized>) -> Result<chrono::NaiveDate, AppError> {
     match ctx.data_opt::<Today>() {
-        Some(today) => Some(today.0),
-        None => Some(ctx.data_opt::<Arc<AppState>>()?.clock.today()),
+        Some(today) => Ok(today.0),
+        None => ctx
+            .data_opt::<Arc<AppState>>()
+            .map(|state| state.clock.today())
+            .ok_or_else(|| AppError::internal("schema built without state")),
     }
 }
 

@@ -66,8 +66,7 @@ impl Task {
     }
     /// How the task stands against its due date today in Vietnam; null for drafts and cancelled tasks.
     async fn timeliness(&self, ctx: &Context<'_>) -> Result<Option<Timeliness>> {
-        let today = super::today(ctx).ok_or_else(|| crate::error::AppError::internal("schema built without state"))?;
-        Ok(tasks::timeliness(&self.0, today))
+        Ok(tasks::timeliness(&self.0, super::today(ctx)?))
     }
     async fn due_date(&self) -> Option<Date> {
         self.0.due_date.map(Date)
@@ -209,7 +208,7 @@ impl PlainFields for Task {
             "title" => text(&t.title),
             "description" => opt_text(t.description.as_deref()),
             "status" => enumerated(t.status),
-            "timeliness" => tasks::timeliness(t, super::today(ctx)?).map_or(Plain::Null, enumerated),
+            "timeliness" => tasks::timeliness(t, super::today(ctx).ok()?).map_or(Plain::Null, enumerated),
             "dueDate" => date(t.due_date),
             "approvingAuthority" => opt_text(t.approving_authority.as_deref()),
             "expectedOutput" => opt_text(t.expected_output.as_deref()),

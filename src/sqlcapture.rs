@@ -3,7 +3,7 @@
 //! benchmark can replay exactly those statements against the database. Off by default; never turn
 //! it on in production (it shows queries to the caller).
 
-use sea_orm::sea_query::{Value, Values};
+use sea_orm::sea_query::{ArrayType, Value, Values};
 use serde_json::{json, Value as Json};
 
 /// One statement as captured: SQL text with placeholders, and its values.
@@ -31,6 +31,11 @@ fn encode_value(v: &Value) -> Json {
         Value::ChronoDate(d) => ("date", json!(d.map(|d| d.to_string()))),
         Value::ChronoDateTimeUtc(t) => ("timestamptz", json!(t.map(|t| t.to_rfc3339()))),
         Value::Uuid(u) => ("uuid", json!(u.map(|u| u.to_string()))),
+        Value::Array(ArrayType::Uuid, ids) => {
+            let ids: Option<Vec<Json>> =
+                ids.as_ref().map(|ids| ids.iter().map(|id| encode_value(id)["v"].take()).collect());
+            ("uuid[]", json!(ids))
+        }
         other => ("string", json!(format!("{other:?}"))),
     };
     json!({ "t": t, "v": v })
@@ -55,6 +60,11 @@ fn decode_value(v: &Json) -> Value {
             s.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&chrono::Utc)),
         ),
         "uuid" => Value::Uuid(s.and_then(|s| uuid::Uuid::parse_str(s).ok())),
+        "uuid[]" => Value::Array(
+            ArrayType::Uuid,
+            raw.as_array()
+                .map(|ids| Box::new(ids.iter().map(|id| decode_value(&json!({ "t": "uuid", "v": id }))).collect())),
+        ),
         _ => Value::String(s.map(str::to_owned)),
     }
 }
@@ -71,6 +81,11 @@ mod tests {
             Value::Int(Some(7)),
             Value::ChronoDate(Some(chrono::NaiveDate::from_ymd_opt(2026, 5, 20).unwrap())),
             Value::Bool(Some(true)),
+            Value::Array(
+                ArrayType::Uuid,
+                Some(Box::new(vec![Value::Uuid(Some(uuid::Uuid::nil())), Value::Uuid(Some(uuid::Uuid::max()))])),
+            ),
+            Value::Array(ArrayType::Uuid, None),
         ]);
         let encoded = encode("SELECT $1", Some(&values));
         let back = decode_values(encoded["values"].as_array().unwrap());

@@ -426,3 +426,34 @@ async fn pages_of_plain_fields_are_written_at_once() {
         app.finish().await;
     }
 }
+
+/// Rows of a list are read by position with the server's own decoders (`service::rows`); a
+/// single blocker is read by SeaORM's derived model and sqlx's decoders. Every field of every
+/// blocker must come out the same both ways: ids, text, enums, dates, timestamps, nulls.
+#[tokio::test]
+async fn rows_read_by_position_give_what_the_derived_model_reads() {
+    for app in apps().await {
+        some_of_everything(&app).await;
+        let s = app.observer().await;
+        let (fields, names) = field_selections(&s, "Blocker").await;
+        let plain: Vec<&String> = fields.iter().filter(|f| !f.contains('{')).collect();
+        let sel = plain.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" ");
+        let q = format!(
+            "{{ blockers(first: 50, filter: {{ status: [OPEN, FORWARDED, ESCALATED, RESOLVED] }}) {{ nodes {{ {sel} }} }} }}"
+        );
+        let listed = s.data(&q, json!({})).await;
+        let nodes = listed["blockers"]["nodes"].as_array().expect("nodes").clone();
+        assert!(nodes.len() >= 3, "[{}] too few blockers to compare: {}", app.backend, nodes.len());
+        let one_by_one: Vec<String> =
+            nodes.iter().enumerate().map(|(i, n)| format!("b{i}: blocker(id: {}) {{ {sel} }}", n["id"])).collect();
+        let single = s.data(&format!("{{ {} }}", one_by_one.join(" ")), json!({})).await;
+        for (i, node) in nodes.iter().enumerate() {
+            assert_eq!(&single[format!("b{i}")], node, "[{}] blocker {} differs", app.backend, node["id"]);
+        }
+        // Timestamps with their fractions of a second, and a null among them, were compared.
+        let stamps: Vec<&Value> = nodes.iter().map(|n| &n["resolvedAt"]).collect();
+        assert!(stamps.iter().any(|v| v.is_null()) && stamps.iter().any(|v| v.is_string()), "{stamps:?}");
+        assert!(names.iter().any(|n| n == "createdAt") && sel.contains("updatedAt"));
+        app.finish().await;
+    }
+}

@@ -806,17 +806,21 @@ fn substitute(template: &Set, map: &HashMap<String, String>, key: &str) -> Set {
                 .iter()
                 .map(|v| {
                     let mut v = v.clone();
-                    if let Some(s) = v["v"].as_str() {
-                        let replaced = match v["t"].as_str() {
-                            Some("uuid") => Some(map.get(s).cloned().unwrap_or_else(|| {
-                                fresh.entry(s.to_owned()).or_insert_with(|| Uuid::new_v4().to_string()).clone()
-                            })),
-                            Some("string") if s == "bench-template-key" => Some(key.to_owned()),
-                            _ => None,
-                        };
-                        if let Some(r) = replaced {
-                            v["v"] = json!(r);
+                    let mut id = |s: &str| {
+                        map.get(s).cloned().unwrap_or_else(|| {
+                            fresh.entry(s.to_owned()).or_insert_with(|| Uuid::new_v4().to_string()).clone()
+                        })
+                    };
+                    let replaced = match (v["t"].as_str(), &v["v"]) {
+                        (Some("uuid"), Value::String(s)) => Some(json!(id(s))),
+                        (Some("uuid[]"), Value::Array(ids)) => {
+                            Some(ids.iter().map(|s| s.as_str().map_or(Value::Null, |s| json!(id(s)))).collect())
                         }
+                        (Some("string"), Value::String(s)) if s == "bench-template-key" => Some(json!(key)),
+                        _ => None,
+                    };
+                    if let Some(r) = replaced {
+                        v["v"] = r;
                     }
                     v
                 })

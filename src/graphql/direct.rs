@@ -16,7 +16,7 @@
 //! the specification orders them.
 
 pub use super::json::Plain;
-use super::json::{enum_name, write_list, write_object, write_str};
+use super::json::{enum_name, write_key, write_list, write_str};
 use super::loaders::{Loaders, Snapshot};
 use super::{ministry, task};
 use crate::service::rows::{Columns, Positional};
@@ -347,6 +347,8 @@ pub struct Plan<'a> {
 
 struct Step<'a> {
     key: &'a str,
+    /// What goes before the value: a comma after the first field, the key, a colon.
+    head: Vec<u8>,
     name: &'a str,
     nested: Option<Nested<'a>>,
 }
@@ -378,7 +380,12 @@ impl<'a> Plan<'a> {
                     ministry: columns_of::<ministry::Ministry, entity::ministry::Model>(sub),
                 })
             };
-            steps.push(Step { key, name: field.name.node.as_str(), nested });
+            let mut head = Vec::with_capacity(key.len() + 4);
+            if !steps.is_empty() {
+                head.push(b',');
+            }
+            write_key(key, &mut head);
+            steps.push(Step { key, head, name: field.name.node.as_str(), nested });
         }
         Some(Plan { steps })
     }
@@ -393,8 +400,10 @@ impl<'a> Plan<'a> {
         loaded: &Snapshot<'_>,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        let fields = self.steps.iter().map(|step| (step.key, step));
-        write_object(out, fields, |step, out| {
+        // The keys were written once, in `new`: a page writes each of them hundreds of times.
+        out.push(b'{');
+        for step in &self.steps {
+            out.extend_from_slice(&step.head);
             match &step.nested {
                 _ if step.name == "__typename" => write_str(&root.introspection_type_name(), out),
                 None => root.plain(ctx, step.name)?.write(out),
@@ -410,8 +419,9 @@ impl<'a> Plan<'a> {
                     Related::Ministry(None) | Related::Task(None) => out.extend_from_slice(b"null"),
                 },
             }
-            Some(())
-        })
+        }
+        out.push(b'}');
+        Some(())
     }
 }
 

@@ -5,7 +5,8 @@ use crate::error::AppError;
 use crate::service::rows::{self, Columns};
 use async_graphql::dataloader::Loader;
 use entity::{directive, ministry, task, task_cooperator, working_group, working_group_member};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -40,6 +41,8 @@ pub struct Loaders {
 
 /// Keyed by random ids, looked up 1,500 times a page: a fast hash, not SipHash.
 type KeptMap<M> = HashMap<(Uuid, Columns), Arc<M>, rustc_hash::FxBuildHasher>;
+/// Sets of ids, a page's worth at most, hashed the same way.
+type FxHashSet<T> = HashSet<T, rustc_hash::FxBuildHasher>;
 type Kept<M> = Mutex<KeptMap<M>>;
 
 #[derive(Default)]
@@ -119,16 +122,32 @@ impl Snapshot<'_> {
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
+/// `column` is one of `ids`, in one statement whatever their number. On PostgreSQL the ids go as
+/// one array parameter (`= ANY($1)`): the statement's text is the same for any number of ids,
+/// and none of it is written out per id. SQLite has no arrays; there they are listed
+/// (`in_list`).
+pub fn id_in<C: ColumnTrait>(backend: DbBackend, column: C, ids: impl IntoIterator<Item = Uuid>) -> Expr {
+    match backend {
+        DbBackend::Postgres => column.eq_any(distinct(ids)),
+        _ => column.is_in(in_list(ids)),
+    }
+}
+
 /// The ids for an `IN (…)` list, without duplicates and padded (by repeating one) to a power of
 /// two. Each distinct list length is its own prepared statement in every pooled connection's
 /// cache; padding keeps them to a handful instead of one per page size.
-pub fn in_list(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
-    let mut seen = HashSet::new();
-    let mut list: Vec<Uuid> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+fn in_list(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut list = distinct(ids);
     if let Some(&last) = list.last() {
         list.resize(list.len().next_power_of_two(), last);
     }
     list
+}
+
+/// `ids` without duplicates, in the order first seen.
+fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut seen = FxHashSet::default();
+    ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
 
 fn db_error(err: sea_orm::DbErr) -> async_graphql::Error {
@@ -143,9 +162,9 @@ macro_rules! by_id_loader {
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, std::sync::Arc<$model>> {
                 use $entity as E;
-                let ids = in_list(keys.iter().map(|k| k.0));
+                let backend = self.db.get_database_backend();
                 let rows = E::find()
-                    .filter(<E as EntityTrait>::Column::Id.is_in(ids))
+                    .filter(id_in(backend, <E as EntityTrait>::Column::Id, keys.iter().map(|k| k.0)))
                     .all(&self.db)
                     .await
                     .map_err(db_error)?;
@@ -197,8 +216,8 @@ macro_rules! positional_loader {
                 columns: Columns,
             ) -> Result<Vec<Arc<$model>>, async_graphql::Error> {
                 use $entity as E;
-                let select =
-                    rows::narrow(E::find(), columns).filter(<E as EntityTrait>::Column::Id.is_in(in_list(ids)));
+                let id = id_in(self.db.get_database_backend(), <E as EntityTrait>::Column::Id, ids);
+                let select = rows::narrow(E::find(), columns).filter(id);
                 let rows = rows::all(&self.db, select, columns).await.map_err(db_error)?;
                 let rows: Vec<Arc<$model>> = rows.into_iter().map(Arc::new).collect();
                 self.keep(|l| &l.$store, rows.iter().map(|m| ((m.id, columns), m.clone())));
@@ -218,13 +237,14 @@ impl Loader<CooperatorsOf> for Loaders {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[CooperatorsOf]) -> LoadResult<CooperatorsOf, Vec<ministry::Model>> {
+        let backend = self.db.get_database_backend();
         let links = task_cooperator::Entity::find()
-            .filter(task_cooperator::Column::TaskId.is_in(in_list(keys.iter().map(|k| k.0))))
+            .filter(id_in(backend, task_cooperator::Column::TaskId, keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await
             .map_err(db_error)?;
         let ministries: HashMap<Uuid, ministry::Model> = ministry::Entity::find()
-            .filter(ministry::Column::Id.is_in(in_list(links.iter().map(|l| l.ministry_id))))
+            .filter(id_in(backend, ministry::Column::Id, links.iter().map(|l| l.ministry_id)))
             .order_by_asc(ministry::Column::Code)
             .all(&self.db)
             .await
@@ -250,8 +270,9 @@ impl Loader<MembersOf> for Loaders {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[MembersOf]) -> LoadResult<MembersOf, Vec<working_group_member::Model>> {
+        let backend = self.db.get_database_backend();
         let rows = working_group_member::Entity::find()
-            .filter(working_group_member::Column::WorkingGroupId.is_in(in_list(keys.iter().map(|k| k.0))))
+            .filter(id_in(backend, working_group_member::Column::WorkingGroupId, keys.iter().map(|k| k.0)))
             .order_by_asc(working_group_member::Column::CreatedAt)
             .all(&self.db)
             .await
@@ -322,7 +343,7 @@ pub async fn prime_ministries(
 
 /// Ministry ids to load, by the columns their selections read.
 #[derive(Default)]
-struct MinistryLoads(HashMap<Columns, HashSet<Uuid>>);
+struct MinistryLoads(HashMap<Columns, FxHashSet<Uuid>>);
 
 impl MinistryLoads {
     fn add(&mut self, set: &SelectionSet, ids: impl IntoIterator<Item = Uuid>) {

@@ -13,8 +13,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::*;
-use sea_orm::sqlx::postgres::PgRow;
-use sea_orm::sqlx::{Column as _, Row as _, ValueRef as _};
+use sea_orm::sqlx::error::BoxDynError;
+use sea_orm::sqlx::postgres::{PgValueFormat, PgValueRef, Postgres};
+use sea_orm::sqlx::{Column as _, Decode, Row as _, ValueRef as _};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait,
     Select, TryGetable,
@@ -85,18 +86,25 @@ pub trait Cell: Sized {
 pub trait NotNull: TryGetable {
     fn blank() -> Self;
 
-    /// The value straight from a PostgreSQL row, when the type has a decoder of its own there:
+    /// The value from a PostgreSQL column's bytes, when the type has a decoder of its own there:
     /// without sqlx's check of the value's type against the column, which the column names
     /// checked once per result set (see `all`) and the migrations make redundant. `None`: read
     /// it through SeaORM.
-    fn read_pg(_row: &PgRow, _at: usize) -> Option<Result<Self, sea_orm::sqlx::Error>> {
+    fn decode_pg(_value: PgValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
         None
     }
 }
 
+fn column_error(at: usize, e: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("reading column {at}: {e}"))
+}
+
 fn read_value<T: NotNull>(row: &QueryResult, at: usize) -> Result<T, DbErr> {
-    if let Some(value) = row.try_as_pg_row().and_then(|r| T::read_pg(r, at)) {
-        return value.map_err(|e| DbErr::Custom(format!("reading column {at}: {e}")));
+    if let Some(r) = row.try_as_pg_row() {
+        let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
+        if let Some(decoded) = T::decode_pg(value) {
+            return decoded.map_err(|e| column_error(at, e));
+        }
     }
     Ok(T::try_get_by_index(row, at)?)
 }
@@ -113,29 +121,28 @@ impl<T: NotNull> Cell for T {
 
 impl<T: NotNull> Cell for Option<T> {
     fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        // Asked first, so that a NULL costs no error value.
-        match is_null(row, at) {
-            Some(Ok(true)) => Ok(None),
-            Some(Ok(false)) => Ok(Some(read_value(row, at)?)),
-            Some(Err(e)) => Err(e),
-            None => Ok(Option::<T>::try_get_by_index(row, at)?),
+        // A NULL is seen before decoding, so that it costs no error value; on PostgreSQL the
+        // column's bytes are looked up once for both.
+        if let Some(r) = row.try_as_pg_row() {
+            let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
+            if value.is_null() {
+                return Ok(None);
+            }
+            if let Some(decoded) = T::decode_pg(value) {
+                return decoded.map(Some).map_err(|e| column_error(at, e));
+            }
+            return Ok(Some(T::try_get_by_index(row, at)?));
         }
+        if let Some(r) = row.try_as_sqlite_row() {
+            let null = r.try_get_raw(at).map_err(|e| column_error(at, e))?.is_null();
+            return if null { Ok(None) } else { Ok(Some(T::try_get_by_index(row, at)?)) };
+        }
+        Ok(Option::<T>::try_get_by_index(row, at)?)
     }
 
     fn blank() -> Self {
         None
     }
-}
-
-fn is_null(row: &QueryResult, at: usize) -> Option<Result<bool, DbErr>> {
-    let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("reading column {at}: {e}"));
-    if let Some(r) = row.try_as_pg_row() {
-        return Some(r.try_get_raw(at).map(|v| v.is_null()).map_err(err));
-    }
-    if let Some(r) = row.try_as_sqlite_row() {
-        return Some(r.try_get_raw(at).map(|v| v.is_null()).map_err(err));
-    }
-    None
 }
 
 /// The names of a row's columns, where the driver tells them.
@@ -156,8 +163,8 @@ macro_rules! not_null {
                 $blank
             }
 
-            fn read_pg(row: &PgRow, at: usize) -> Option<Result<Self, sea_orm::sqlx::Error>> {
-                Some(row.try_get_unchecked::<$t, _>(at))
+            fn decode_pg(value: PgValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
+                Some(<$t as Decode<Postgres>>::decode(value))
             }
         })*
     };
@@ -169,7 +176,29 @@ not_null! {
     i32 => 0,
     bool => false,
     NaiveDate => NaiveDate::default(),
-    DateTime<Utc> => DateTime::<Utc>::default(),
+}
+
+/// Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch, in UTC.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl NotNull for DateTime<Utc> {
+    fn blank() -> Self {
+        DateTime::<Utc>::default()
+    }
+
+    /// A binary `timestamptz` is microseconds since PostgreSQL's epoch: turned into a time by
+    /// arithmetic, where sqlx builds the epoch's date again for each value and adds a duration.
+    fn decode_pg(value: PgValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
+        if value.format() != PgValueFormat::Binary {
+            return Some(<DateTime<Utc> as Decode<Postgres>>::decode(value));
+        }
+        Some(<i64 as Decode<Postgres>>::decode(value).and_then(|micros| {
+            micros
+                .checked_add(POSTGRES_EPOCH_MICROS)
+                .and_then(DateTime::from_timestamp_micros)
+                .ok_or_else(|| format!("timestamp {micros} µs after 2000-01-01 is out of range").into())
+        }))
+    }
 }
 
 /// Enums are text columns: on PostgreSQL the text is matched against the variants' names where it
@@ -181,12 +210,12 @@ macro_rules! not_null_enums {
                 <$t as Iterable>::iter().next().expect("an enum has a variant")
             }
 
-            fn read_pg(row: &PgRow, at: usize) -> Option<Result<Self, sea_orm::sqlx::Error>> {
+            fn decode_pg(value: PgValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
                 static NAMES: std::sync::OnceLock<Vec<(String, $t)>> = std::sync::OnceLock::new();
                 let names = NAMES.get_or_init(|| <$t as Iterable>::iter().map(|v| (v.to_value(), v)).collect());
-                Some(row.try_get_unchecked::<&str, _>(at).and_then(|text| {
+                Some(<&str as Decode<Postgres>>::decode(value).and_then(|text| {
                     names.iter().find(|(name, _)| name == text).map(|(_, v)| *v).ok_or_else(|| {
-                        sea_orm::sqlx::Error::Decode(format!("`{text}` is not a {}", stringify!($t)).into())
+                        format!("`{text}` is not a {}", stringify!($t)).into()
                     })
                 }))
             }

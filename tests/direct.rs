@@ -6,6 +6,7 @@
 mod common;
 
 use common::{apps, ministry_id, Session, TestApp};
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 fn string(v: &Value) -> String {
@@ -342,6 +343,37 @@ async fn a_task_by_id_reads_what_the_whole_row_gives() {
     }
 }
 
+/// The statements a request ran, with their values as captured (`DEBUG_SQL_CAPTURE`), and its data.
+async fn captured(app: &TestApp, token: &str, query: &str, variables: Value) -> (Vec<(String, Vec<Value>)>, Value) {
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(token)
+        .header("x-capture-sql", "1")
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("request");
+    let body: Value = res.json().await.expect("json");
+    assert!(body["errors"].is_null(), "[{}] {body}", app.backend);
+    let statements = body["extensions"]["sqlStatements"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no statements captured: {body}"))
+        .iter()
+        .map(|c| (string(&c["sql"]), c["values"].as_array().cloned().unwrap_or_default()))
+        .collect();
+    (statements, body["data"].clone())
+}
+
+/// The statement of `statements` that reads `table`.
+fn reading<'a>(app: &TestApp, statements: &'a [(String, Vec<Value>)], table: &str) -> &'a (String, Vec<Value>) {
+    let from = format!("FROM \"{table}\"");
+    statements
+        .iter()
+        .find(|(sql, _)| sql.contains(&from))
+        .unwrap_or_else(|| panic!("[{}] no statement on {table}: {statements:?}", app.backend))
+}
+
 /// The pull's shape reads a task's code without its other columns.
 #[tokio::test]
 async fn a_page_of_blockers_selects_only_the_columns_it_shows() {
@@ -349,33 +381,71 @@ async fn a_page_of_blockers_selects_only_the_columns_it_shows() {
         some_of_everything(&app).await;
         let s = app.observer().await;
         let q = "{ blockers(first: 50) { nodes { id title task { code } raisedBy { code } } } }";
-        let res = app
-            .client
-            .post(format!("{}/graphql", app.base))
-            .bearer_auth(&s.token)
-            .header("x-capture-sql", "1")
-            .json(&json!({ "query": q }))
-            .send()
-            .await
-            .expect("request");
-        let body: Value = res.json().await.expect("json");
-        let statements: Vec<String> = body["extensions"]["sqlStatements"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no statements captured: {body}"))
-            .iter()
-            .map(|c| string(&c["sql"]))
-            .collect();
-        let of = |table: &str| {
-            statements
-                .iter()
-                .find(|sql| sql.contains(&format!("FROM \"{table}\"")))
-                .unwrap_or_else(|| panic!("[{}] no statement on {table}: {statements:?}", app.backend))
-                .clone()
-        };
-        let (tasks, blockers) = (of("tasks"), of("blockers"));
+        let (statements, data) = captured(&app, &s.token, q, json!({})).await;
+        let (tasks, blockers) = (&reading(&app, &statements, "tasks").0, &reading(&app, &statements, "blockers").0);
         assert!(tasks.contains("\"code\"") && !tasks.contains("\"title\""), "[{}] {tasks}", app.backend);
         assert!(!blockers.contains("\"description\""), "[{}] {blockers}", app.backend);
-        assert!(body["data"]["blockers"]["nodes"][0]["task"]["code"].is_string(), "{body}");
+        assert!(data["blockers"]["nodes"][0]["task"]["code"].is_string(), "{data}");
+        app.finish().await;
+    }
+}
+
+/// A page of the unresolved blockers, in creation or update order, lists exactly the blockers
+/// whose status is unresolved, in that order. On SQLite it reads them from the partial index
+/// that holds them with the columns a list shows, without the table and without a sort: the
+/// cursor's later pages too, and with no planner statistics, which a new database lacks.
+#[tokio::test]
+async fn the_unresolved_blockers_are_listed_from_their_own_index() {
+    for app in common::apps_with(|s| s.debug_sql_capture = true).await {
+        some_of_everything(&app).await;
+        let s = app.observer().await;
+        let all = s.data("{ blockers(first: 100) { nodes { id status createdAt updatedAt } } }", json!({})).await;
+        let all = all["blockers"]["nodes"].as_array().expect("nodes").clone();
+        let unresolved =
+            |n: &&Value| ["OPEN", "FORWARDED", "IN_PROGRESS", "ESCALATED"].contains(&n["status"].as_str().unwrap());
+        assert!(all.iter().any(|n| !unresolved(&n)), "[{}] no resolved blocker to leave out", app.backend);
+        let q = "query($after: String, $field: BlockerOrderField!) { blockers(first: 2, after: $after,
+            orderBy: { field: $field }, filter: { status: [OPEN, FORWARDED, IN_PROGRESS, ESCALATED] }) {
+            nodes { id title status severity dueDate overdue task { code } raisedBy { code } responsibleMinistry { code } }
+            pageInfo { hasNextPage endCursor } } }";
+        for (field, key, index) in [
+            ("CREATED_AT", "createdAt", "ix_blockers_open_created"),
+            ("UPDATED_AT", "updatedAt", "ix_blockers_open_updated"),
+        ] {
+            let mut expected: Vec<&Value> = all.iter().filter(unresolved).collect();
+            expected.sort_by_key(|n| (string(&n[key]), string(&n["id"])));
+            let expected: Vec<String> = expected.iter().map(|n| string(&n["id"])).collect();
+            let (mut listed, mut after) = (Vec::new(), Value::Null);
+            loop {
+                let (statements, data) = captured(&app, &s.token, q, json!({ "after": after, "field": field })).await;
+                let page = &data["blockers"];
+                listed.extend(page["nodes"].as_array().expect("nodes").iter().map(|n| string(&n["id"])));
+                if app.backend == "sqlite" {
+                    let (sql, _) = reading(&app, &statements, "blockers");
+                    let plan = app
+                        .state
+                        .db
+                        .query_all_raw(sea_orm::Statement::from_string(
+                            sea_orm::DbBackend::Sqlite,
+                            format!("EXPLAIN QUERY PLAN {sql}"),
+                        ))
+                        .await
+                        .expect("a plan");
+                    let plan: Vec<String> =
+                        plan.iter().map(|row| row.try_get_by_index::<String>(3).expect("detail")).collect();
+                    let covering = format!("USING COVERING INDEX {index}");
+                    assert!(
+                        plan.len() == 1 && plan[0].contains(&covering),
+                        "[sqlite] {field} page read otherwise than from {index}: {plan:?}\n{sql}"
+                    );
+                }
+                if page["pageInfo"]["hasNextPage"] != true {
+                    break;
+                }
+                after = page["pageInfo"]["endCursor"].clone();
+            }
+            assert_eq!(listed, expected, "[{}] unresolved blockers by {field}", app.backend);
+        }
         app.finish().await;
     }
 }

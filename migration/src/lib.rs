@@ -8,6 +8,9 @@ mod m20260701_000003_summary_indexes;
 mod m20261101_000004_unresolved_blockers;
 mod m20261122_000005_summary_tallies;
 mod m20261204_000006_task_codes;
+mod m20261204_000007_open_blocker_lists;
+
+pub use m20261204_000007_open_blocker_lists::UNRESOLVED_SQL;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261101_000004_unresolved_blockers::Migration),
             Box::new(m20261122_000005_summary_tallies::Migration),
             Box::new(m20261204_000006_task_codes::Migration),
+            Box::new(m20261204_000007_open_blocker_lists::Migration),
         ]
     }
 }

@@ -16,10 +16,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::blocker::{self, Column, Entity as Blocker};
 use entity::blocker_event::{self, Entity as Event};
 use entity::enums::{BlockerCategory, BlockerEventKind, BlockerOrigin, BlockerStatus, Role, Severity, TaskStatus};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -28,21 +28,27 @@ use uuid::Uuid;
 pub const UNRESOLVED: [BlockerStatus; 4] =
     [BlockerStatus::Open, BlockerStatus::Forwarded, BlockerStatus::InProgress, BlockerStatus::Escalated];
 
-/// The `unresolved` column, which the database generates from `status` (see the migration that
-/// adds it). It is not part of the model, so nothing writes it.
-pub fn unresolved() -> Expr {
-    Expr::col((Blocker, Alias::new("unresolved")))
+/// Unresolved blockers. On PostgreSQL, the `unresolved` column, which the database generates
+/// from `status` (see the migration that adds it; it is not part of the model, so nothing writes
+/// it), with its indexes in creation and update order. On SQLite, the status list in the very
+/// words of the partial indexes that hold unresolved blockers with the columns a list shows (a
+/// virtual column read from the row would not let them cover; see the migration that adds them).
+pub fn unresolved(backend: DbBackend) -> SimpleExpr {
+    match backend {
+        DbBackend::Sqlite => Expr::cust(migration::UNRESOLVED_SQL),
+        _ => Expr::col((Blocker, Alias::new("unresolved"))).eq(true),
+    }
 }
 
-/// Blockers in one of `statuses`. A list of unresolved statuses goes through the stored
-/// `unresolved` flag, whose indexes hold those blockers in creation and update order; the list
-/// itself is added only when it names some of them, not all.
-pub fn status_condition(statuses: &[BlockerStatus]) -> Condition {
+/// Blockers in one of `statuses`. A list of unresolved statuses goes through `unresolved`, whose
+/// indexes hold those blockers in creation and update order; the list itself is added only when
+/// it names some of them, not all.
+pub fn status_condition(statuses: &[BlockerStatus], backend: DbBackend) -> Condition {
     let all = Condition::all();
     if statuses.is_empty() || !statuses.iter().all(|s| UNRESOLVED.contains(s)) {
         return all.add(Column::Status.is_in(statuses.iter().copied()));
     }
-    let all = all.add(unresolved().eq(true));
+    let all = all.add(unresolved(backend));
     if UNRESOLVED.iter().all(|u| statuses.contains(u)) {
         all
     } else {
@@ -87,10 +93,10 @@ pub enum BlockerOrderField {
     DueDate,
 }
 
-pub fn filtered(filter: &BlockerFilter, today: NaiveDate) -> Select<Blocker> {
+pub fn filtered(filter: &BlockerFilter, today: NaiveDate, backend: DbBackend) -> Select<Blocker> {
     let mut select = Blocker::find();
     if let Some(s) = &filter.statuses {
-        select = select.filter(status_condition(s));
+        select = select.filter(status_condition(s, backend));
     }
     if let Some(s) = &filter.severities {
         select = select.filter(Column::Severity.is_in(s.iter().copied()));
@@ -131,7 +137,7 @@ pub async fn list(
     args: &PageArgs,
     columns: Columns,
 ) -> AppResult<Page<blocker::Model>> {
-    let select = filtered(filter, state.clock.today());
+    let select = filtered(filter, state.clock.today(), state.db.get_database_backend());
     let (key, read, sorted): (SortKey, fn(&blocker::Model) -> KeyValue, &str) = match order {
         BlockerOrderField::CreatedAt => (
             SortKey::new(Column::CreatedAt.into_expr(), KeyKind::Time, descending),

@@ -313,7 +313,7 @@ pub async fn blocker_ages(state: &AppState, scope: &Scope) -> AppResult<BlockerA
     let oldest = Query::select()
         .expr(blocker::Column::CreatedAt.min())
         .from(Blocker)
-        .and_where(super::blockers::unresolved().eq(true))
+        .and_where(super::blockers::unresolved(state.db.get_database_backend()))
         .to_owned();
     let query = Query::select().expr(scalar(since(7))).expr(scalar(since(30))).expr(scalar(oldest)).to_owned();
     let Some(row) = state.db.query_one(&query).await? else { return Ok(BlockerAges::default()) };

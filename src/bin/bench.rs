@@ -513,32 +513,39 @@ async fn floor(
     gather(handles, started).await
 }
 
-/// Runs `job` from `clients` concurrent clients and the floor of `sets` at the same
-/// concurrency, taking turns in `--slices` slices each (`--seconds` in all for each side), so
-/// that a shared machine's changes of speed fall on both alike rather than on whichever ran
-/// second.
-async fn against_floor<F, Fut>(
-    args: &Args,
-    db: &DatabaseConnection,
-    clients: usize,
-    sets: Vec<Set>,
-    job: F,
-) -> (Stats, Stats)
+/// One side of a measurement that takes turns: the server it loads (by process id, for its CPU
+/// time), the job its clients run, and the statements of its floor, if it has one.
+struct Side<F> {
+    pid: u32,
+    job: Arc<F>,
+    floor: Option<(DatabaseConnection, Arc<Vec<Set>>)>,
+}
+
+/// Runs each side's `job` from `clients` concurrent clients, then its floor at the same
+/// concurrency, side after side, in `--slices` slices each (`--seconds` in all for each), so
+/// that a shared machine's changes of speed fall on every side alike rather than on whichever
+/// ran last: the server and its floor, and, for the growth table, the two scales.
+async fn take_turns<F, Fut>(args: &Args, clients: usize, sides: Vec<Side<F>>) -> Vec<(Stats, Option<Stats>)>
 where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Vec<Outcome>> + Send,
 {
-    let (job, sets) = (Arc::new(job), Arc::new(sets));
     let slices = args.slices.max(1);
     let slice = Duration::from_secs(args.seconds) / slices;
-    let (mut load, mut base) = (Stats::default(), Stats::default());
+    let mut out: Vec<(Stats, Option<Stats>)> = sides.iter().map(|_| (Stats::default(), None)).collect();
     for n in 0..slices as usize {
-        // Iteration numbers go on across slices, so that each slice asks for other rows.
-        let (job, first) = (job.clone(), n * 1_000_003);
-        load.add_slice(closed_loop(clients, slice, move |c, i| job(c, first + i)).await);
-        base.add_slice(floor(db, Arc::default(), sets.clone(), clients, slice, false).await);
+        for (side, (load, base)) in sides.iter().zip(out.iter_mut()) {
+            SERVER_PID.store(side.pid, Ordering::Relaxed);
+            // Iteration numbers go on across slices, so that each slice asks for other rows.
+            let (job, first) = (side.job.clone(), n * 1_000_003);
+            load.add_slice(closed_loop(clients, slice, move |c, i| job(c, first + i)).await);
+            if let Some((db, sets)) = &side.floor {
+                let measured = floor(db, Arc::default(), sets.clone(), clients, slice, false).await;
+                base.get_or_insert_with(Stats::default).add_slice(measured);
+            }
+        }
     }
-    (load, base)
+    out
 }
 
 /// A prepared database: its URL, a copy for the write floor, and what was generated.
@@ -585,6 +592,57 @@ async fn prepare(args: &Args, scale: f64) -> anyhow::Result<Prepared> {
         admin.close().await?;
     }
     Ok(Prepared { url, floor_url, generated, _dir: dir, cleanup })
+}
+
+/// One scale of a run: its dataset, its server, a signed-in observer and a pool for the floor.
+struct Scale {
+    scale: f64,
+    prepared: Prepared,
+    server: Server,
+    client: Arc<Client>,
+    observer: String,
+    db: DatabaseConnection,
+    /// The server's peak memory after each scenario, in MB (the peak only grows).
+    memory: Vec<(String, f64)>,
+}
+
+impl Scale {
+    async fn open(args: &Args, scale: f64) -> anyhow::Result<Scale> {
+        eprintln!("\n== {} at scale {scale}", args.db);
+        let prepared = prepare(args, scale).await?;
+        let server = start_server(&prepared.url, &[("RATE_LIMIT_PER_MINUTE", "0")]).await?;
+        eprintln!("  server ready in {:?}", server.ready_in);
+        let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
+        let client = Arc::new(Client { http, url: format!("{}/graphql", server.base) });
+        let observer = login(&client, "bench.observer").await?;
+        let db = connect(&prepared.url).await?;
+        let memory = vec![("start".to_owned(), server.peak_memory_mb())];
+        Ok(Scale { scale, prepared, server, client, observer, db, memory })
+    }
+
+    fn pid(&self) -> u32 {
+        self.server.child.id()
+    }
+
+    /// Points the harness's readings of the server's CPU time at this scale's server.
+    fn measure(&self) {
+        SERVER_PID.store(self.pid(), Ordering::Relaxed);
+    }
+
+    fn after(&mut self, scenario: &str) {
+        let mb = self.server.peak_memory_mb();
+        self.memory.push((scenario.to_owned(), mb));
+        eprintln!("  peak memory of the server at scale {} so far: {mb:.0} MB", self.scale);
+    }
+
+    /// Stops the server and drops its databases.
+    async fn close(self, args: &Args) -> anyhow::Result<(Vec<(String, f64)>, Duration)> {
+        self.db.close().await?;
+        let ready = self.server.ready_in;
+        drop(self.server);
+        drop_databases(args, &self.prepared.cleanup).await;
+        Ok((self.memory, ready))
+    }
 }
 
 async fn drop_databases(args: &Args, names: &[String]) {
@@ -643,14 +701,9 @@ fn submission(task: Uuid, period: &str, n: usize) -> Value {
             "summary": "Đã triển khai các nội dung theo kế hoạch tháng.", "achievements": "Hoàn thành dự thảo." })
 }
 
-async fn scenario_point(
-    args: &Args,
-    client: &Arc<Client>,
-    token: &str,
-    g: &Generated,
-    db: &DatabaseConnection,
-) -> anyhow::Result<Row> {
-    let tasks = Arc::new(g.tasks.clone());
+async fn scenario_point(args: &Args, at: &Scale) -> anyhow::Result<Row> {
+    let (client, token) = (&at.client, at.observer.as_str());
+    let tasks = Arc::new(at.prepared.generated.tasks.clone());
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut sets = Vec::new();
     for _ in 0..100 {
@@ -658,15 +711,16 @@ async fn scenario_point(
         sets.push(client.capture(token, POINT, json!({ "id": id })).await?.0);
     }
     let (c, t, ts) = (client.clone(), token.to_owned(), tasks.clone());
-    let (stats, fl) = against_floor(args, db, args.clients, sets, move |ci, i| {
+    let job = move |ci: usize, i: usize| {
         let (c, t, ts) = (c.clone(), t.clone(), ts.clone());
         async move {
             let id = ts[(ci * 7919 + i * 104_729) % ts.len()];
             vec![c.call(&t, POINT, json!({ "id": id }), false).await]
         }
-    })
-    .await;
-    Ok(Row { scenario: "point".into(), stats, floor: Some(fl), full_only: None })
+    };
+    let side = Side { pid: at.pid(), job: Arc::new(job), floor: Some((at.db.clone(), Arc::new(sets))) };
+    let (stats, floor) = take_turns(args, args.clients, vec![side]).await.remove(0);
+    Ok(Row { scenario: "point".into(), stats, floor, full_only: None })
 }
 
 /// What a script reads of a page of blockers to ask for the next; the nodes are checked to be
@@ -739,58 +793,69 @@ async fn pull_page(client: &Client, token: &str, after: Option<&str>) -> (Outcom
     (out, data.map(|d| d.blockers.page_info))
 }
 
-async fn scenario_pull(args: &Args, client: &Arc<Client>, token: &str, db: &DatabaseConnection) -> anyhow::Result<Row> {
-    let (mut sets, mut full) = (Vec::new(), Vec::new());
-    full_pull(client, token, true, &mut sets, &mut full).await?;
+/// The pull at each of `scales`, which take turns (see `take_turns`): a row for each.
+async fn scenario_pull(args: &Args, scales: &[&Scale]) -> anyhow::Result<Vec<Row>> {
     let clients = (args.clients / 4).max(2);
-    let (c, t) = (client.clone(), token.to_owned());
-    let (stats, fl) = against_floor(args, db, clients, sets, move |_, _| {
-        let (c, t) = (c.clone(), t.clone());
-        async move { full_pull(&c, &t, false, &mut Vec::new(), &mut Vec::new()).await.unwrap_or_default() }
-    })
-    .await;
-    // The same scripts asking only for the pages that come back full, one after another: at
-    // scale 0.1 a pull is one full page and a short one, and a full page there shares the
-    // machine with short ones; this load is the same at every scale. None when no page is full.
-    let full_only = if full.is_empty() {
-        None
-    } else {
-        let (c, t, full) = (client.clone(), token.to_owned(), Arc::new(full));
-        let stats = closed_loop(clients, Duration::from_secs(args.seconds), move |ci, i| {
+    let (mut sides, mut full_sides, mut all_full) = (Vec::new(), Vec::new(), true);
+    for at in scales {
+        let (mut sets, mut full) = (Vec::new(), Vec::new());
+        full_pull(&at.client, &at.observer, true, &mut sets, &mut full).await?;
+        let (c, t) = (at.client.clone(), at.observer.clone());
+        let job = move |_: usize, _: usize| {
+            let (c, t) = (c.clone(), t.clone());
+            async move { full_pull(&c, &t, false, &mut Vec::new(), &mut Vec::new()).await.unwrap_or_default() }
+        };
+        sides.push(Side { pid: at.pid(), job: Arc::new(job), floor: Some((at.db.clone(), Arc::new(sets))) });
+        // The same scripts asking only for the pages that come back full, one after another: at
+        // scale 0.1 a pull is one full page and a short one, and a full page there shares the
+        // machine with short ones; this load is the same at every scale.
+        all_full &= !full.is_empty();
+        let (c, t, full) = (at.client.clone(), at.observer.clone(), Arc::new(full));
+        let job = move |ci: usize, i: usize| {
             let (c, t, full) = (c.clone(), t.clone(), full.clone());
-            async move {
-                let after = full[(ci + i) % full.len()].clone();
-                vec![pull_page(&c, &t, after.as_deref()).await.0]
-            }
+            async move { vec![pull_page(&c, &t, full[(ci + i) % full.len().max(1)].as_deref()).await.0] }
+        };
+        full_sides.push(Side { pid: at.pid(), job: Arc::new(job), floor: None });
+    }
+    let measured = take_turns(args, clients, sides).await;
+    // Only for the growth table, and when every scale has a full page.
+    let full_only = if scales.len() > 1 && all_full { take_turns(args, clients, full_sides).await } else { Vec::new() };
+    let mut full_only = full_only.into_iter().map(|(stats, _)| stats);
+    Ok(measured
+        .into_iter()
+        .map(|(stats, floor)| Row {
+            scenario: format!("blocker pull ({clients} scripts, per page)"),
+            stats,
+            floor,
+            full_only: full_only.next(),
         })
-        .await;
-        Some(stats)
-    };
-    Ok(Row { scenario: format!("blocker pull ({clients} scripts, per page)"), stats, floor: Some(fl), full_only })
+        .collect())
 }
 
-async fn scenario_dashboard(
-    args: &Args,
-    client: &Arc<Client>,
-    token: &str,
-    g: &Generated,
-    db: &DatabaseConnection,
-) -> anyhow::Result<Row> {
+/// The dashboard at each of `scales`, which take turns (see `take_turns`): a row for each.
+async fn scenario_dashboard(args: &Args, scales: &[&Scale]) -> anyhow::Result<Vec<Row>> {
     let period = Period::containing(
         chrono::Utc::now().with_timezone(&coordination::clock::VIETNAM).date_naive(),
         &Default::default(),
     )
     .to_string();
-    let vars = json!({ "wg": g.working_group, "p": period });
-    let (set, _) = client.capture(token, DASHBOARD, vars.clone()).await?;
-    let (c, t) = (client.clone(), token.to_owned());
     let clients = args.dashboard_clients;
-    let (stats, fl) = against_floor(args, db, clients, vec![set], move |_, _| {
-        let (c, t, v) = (c.clone(), t.clone(), vars.clone());
-        async move { vec![c.call(&t, DASHBOARD, v, false).await] }
-    })
-    .await;
-    Ok(Row { scenario: format!("dashboard ({clients} screens)"), stats, floor: Some(fl), full_only: None })
+    let mut sides = Vec::new();
+    for at in scales {
+        let vars = json!({ "wg": at.prepared.generated.working_group, "p": period });
+        let (set, _) = at.client.capture(&at.observer, DASHBOARD, vars.clone()).await?;
+        let (c, t) = (at.client.clone(), at.observer.clone());
+        let job = move |_: usize, _: usize| {
+            let (c, t, v) = (c.clone(), t.clone(), vars.clone());
+            async move { vec![c.call(&t, DASHBOARD, v, false).await] }
+        };
+        sides.push(Side { pid: at.pid(), job: Arc::new(job), floor: Some((at.db.clone(), Arc::new(vec![set]))) });
+    }
+    Ok(take_turns(args, clients, sides)
+        .await
+        .into_iter()
+        .map(|(stats, floor)| Row { scenario: format!("dashboard ({clients} screens)"), stats, floor, full_only: None })
+        .collect())
 }
 
 /// Builds the floor's statement sets for the burst from one captured submission: the ids of the
@@ -1006,38 +1071,54 @@ impl ScaleRun {
     }
 }
 
-async fn run_scale(args: &Args, scale: f64, scenarios: &[&str]) -> anyhow::Result<ScaleRun> {
-    eprintln!("\n== {} at scale {scale}", args.db);
-    let prepared = prepare(args, scale).await?;
-    let server = start_server(&prepared.url, &[("RATE_LIMIT_PER_MINUTE", "0")]).await?;
-    eprintln!("  server ready in {:?}", server.ready_in);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
-    let client = Arc::new(Client { http, url: format!("{}/graphql", server.base) });
-    let observer = login(&client, "bench.observer").await?;
-    let db = connect(&prepared.url).await?;
-    let mut rows = Vec::new();
-    let mut memory = vec![("start".to_owned(), server.peak_memory_mb())];
+/// Runs `scenarios` at `--scale`; with `--compare`, the pull and the dashboard also run at the
+/// other scale, taking turns with the first in each slice. The other scale's rows follow.
+async fn run(args: &Args, scenarios: &[&str]) -> anyhow::Result<(ScaleRun, Option<ScaleRun>)> {
+    let mut main = Scale::open(args, args.scale).await?;
+    let mut other = match args.compare {
+        Some(scale) => Some(Scale::open(args, scale).await?),
+        None => None,
+    };
+    let (mut rows, mut other_rows) = (Vec::new(), Vec::new());
     for s in scenarios {
         eprintln!("  scenario {s}…");
         match *s {
-            "point" => rows.push(scenario_point(args, &client, &observer, &prepared.generated, &db).await?),
-            "pull" => rows.push(scenario_pull(args, &client, &observer, &db).await?),
-            "dashboard" => rows.push(scenario_dashboard(args, &client, &observer, &prepared.generated, &db).await?),
+            "point" => {
+                main.measure();
+                rows.push(scenario_point(args, &main).await?);
+            }
+            "pull" | "dashboard" => {
+                let scales: Vec<&Scale> = std::iter::once(&main).chain(other.as_ref()).collect();
+                let mut measured = match *s {
+                    "pull" => scenario_pull(args, &scales).await?,
+                    _ => scenario_dashboard(args, &scales).await?,
+                };
+                rows.push(measured.remove(0));
+                other_rows.extend(measured);
+                if let Some(o) = other.as_mut() {
+                    o.after(s);
+                }
+            }
             "burst" => {
-                let b = scenario_burst(args, &client, &prepared.generated, &prepared).await?;
+                main.measure();
+                let b = scenario_burst(args, &main.client, &main.prepared.generated, &main.prepared).await?;
                 rows.push(b.peak);
                 rows.push(b.half);
             }
             other => bail!("unknown scenario {other}"),
         }
-        memory.push((s.to_string(), server.peak_memory_mb()));
-        eprintln!("  peak server memory so far: {:.0} MB", server.peak_memory_mb());
+        main.after(s);
     }
-    db.close().await?;
-    let ready = server.ready_in;
-    drop(server);
-    drop_databases(args, &prepared.cleanup).await;
-    Ok(ScaleRun { rows, memory, ready })
+    let (memory, ready) = main.close(args).await?;
+    let main = ScaleRun { rows, memory, ready };
+    let other = match other {
+        Some(o) => {
+            let (memory, ready) = o.close(args).await?;
+            Some(ScaleRun { rows: other_rows, memory, ready })
+        }
+        None => None,
+    };
+    Ok((main, other))
 }
 
 async fn load_test(args: &Args) -> anyhow::Result<()> {
@@ -1141,7 +1222,7 @@ fn main() -> anyhow::Result<()> {
             return load_test(&args).await;
         }
         let scenarios: Vec<&str> = args.scenarios.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-        let mut run = run_scale(&args, args.scale, &scenarios).await?;
+        let (mut run, small) = run(&args, &scenarios).await?;
         println!(
             "\n## {} at scale {} ({} cores)",
             args.db,
@@ -1154,9 +1235,7 @@ fn main() -> anyhow::Result<()> {
             run.ready.as_secs_f64() * 1e3,
             run.memory_line()
         );
-        if let Some(other) = args.compare {
-            let growth: Vec<&str> = scenarios.iter().copied().filter(|s| matches!(*s, "pull" | "dashboard")).collect();
-            let mut small = run_scale(&args, other, &growth).await?;
+        if let (Some(other), Some(mut small)) = (args.compare, small) {
             print_table(&format!("Growth: the same at scale {other}"), &mut small.rows);
             println!("\n| figure | at {other} | at {} | ratio |", args.scale);
             println!("|---|---:|---:|---:|");

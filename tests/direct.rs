@@ -6,6 +6,7 @@
 mod common;
 
 use common::{apps, ministry_id, Session, TestApp};
+use entity::enums::Role;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
@@ -393,11 +394,27 @@ async fn a_page_of_blockers_selects_only_the_columns_it_shows() {
 /// A page of the unresolved blockers, in creation or update order, lists exactly the blockers
 /// whose status is unresolved, in that order. On SQLite it reads them from the partial index
 /// that holds them with the columns a list shows, without the table and without a sort: the
-/// cursor's later pages too, and with no planner statistics, which a new database lacks.
+/// cursor's later pages too, on a new database that has never been analyzed. Blockers raised at
+/// different times, the first of them changed last, make the two orders differ.
 #[tokio::test]
 async fn the_unresolved_blockers_are_listed_from_their_own_index() {
     for app in common::apps_with(|s| s.debug_sql_capture = true).await {
-        some_of_everything(&app).await;
+        let (_, leads) = some_of_everything(&app).await;
+        let sec = app.session("secretariat.second", Role::Secretariat, Some("MOST")).await;
+        let officer = app.session("officer.second", Role::MinistryOfficer, Some(&leads[0])).await;
+        let task = &officer.data("{ tasks(first: 1) { nodes { id } } }", json!({})).await["tasks"]["nodes"][0]["id"];
+        let raise = "mutation($i: RaiseBlockerInput!) { raiseBlocker(input: $i) { id version } }";
+        let mut later = Vec::new();
+        for minute in 1..4 {
+            app.set_now(&format!("2026-05-16T03:0{minute}:00Z"));
+            let input = json!({ "title": format!("Vướng mắc thứ {minute}"), "description": "Chờ hướng dẫn.",
+                "severity": "MEDIUM", "category": "FUNDING", "origin": "MINISTRY", "taskId": task });
+            later.push(officer.data(raise, json!({ "i": input })).await["raiseBlocker"].clone());
+        }
+        app.set_now("2026-05-16T03:04:00Z");
+        let forward = "mutation($id: ID!, $v: Int!, $i: ForwardBlockerInput!) { forwardBlocker(id: $id, expectedVersion: $v, input: $i) { version } }";
+        let input = json!({ "responsibleMinistryId": ministry_id(&sec, "MOF").await, "dueDate": "2026-06-15" });
+        sec.data(forward, json!({ "id": later[0]["id"], "v": later[0]["version"], "i": input })).await;
         let s = app.observer().await;
         let all = s.data("{ blockers(first: 100) { nodes { id status createdAt updatedAt } } }", json!({})).await;
         let all = all["blockers"]["nodes"].as_array().expect("nodes").clone();
@@ -408,13 +425,19 @@ async fn the_unresolved_blockers_are_listed_from_their_own_index() {
             orderBy: { field: $field }, filter: { status: [OPEN, FORWARDED, IN_PROGRESS, ESCALATED] }) {
             nodes { id title status severity dueDate overdue task { code } raisedBy { code } responsibleMinistry { code } }
             pageInfo { hasNextPage endCursor } } }";
-        for (field, key, index) in [
-            ("CREATED_AT", "createdAt", "ix_blockers_open_created"),
-            ("UPDATED_AT", "updatedAt", "ix_blockers_open_updated"),
+        let in_order = |key: &str| {
+            let mut listed: Vec<&Value> = all.iter().filter(unresolved).collect();
+            listed.sort_by_key(|n| (string(&n[key]), string(&n["id"])));
+            listed.iter().map(|n| string(&n["id"])).collect::<Vec<String>>()
+        };
+        let (by_creation, by_update) = (in_order("createdAt"), in_order("updatedAt"));
+        let first = string(&later[0]["id"]);
+        assert_eq!(by_update.last(), Some(&first), "[{}] the blocker changed last", app.backend);
+        assert_ne!(by_creation.last(), Some(&first), "[{}] the orders do not differ", app.backend);
+        for (field, expected, index) in [
+            ("CREATED_AT", by_creation, "ix_blockers_open_created"),
+            ("UPDATED_AT", by_update, "ix_blockers_open_updated"),
         ] {
-            let mut expected: Vec<&Value> = all.iter().filter(unresolved).collect();
-            expected.sort_by_key(|n| (string(&n[key]), string(&n["id"])));
-            let expected: Vec<String> = expected.iter().map(|n| string(&n["id"])).collect();
             let (mut listed, mut after) = (Vec::new(), Value::Null);
             loop {
                 let (statements, data) = captured(&app, &s.token, q, json!({ "after": after, "field": field })).await;

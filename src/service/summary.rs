@@ -292,7 +292,9 @@ pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> 
 }
 
 /// Unresolved blockers by age: the ones raised in the last 7 and 30 days are range counts over
-/// the `(status, created_at)` index, the oldest is the first entry of the `unresolved` index.
+/// the `(status, created_at)` index; the oldest is the first entry of the index of unresolved
+/// blockers in creation order (on SQLite the partial `ix_blockers_open_created`, on PostgreSQL
+/// the index on `unresolved, created_at`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BlockerAges {
     pub under_7_days: u64,

@@ -195,6 +195,31 @@ async fn sqlite_runs_in_wal_mode_with_durable_commits() {
     app.finish().await;
 }
 
+/// SQLite is built (`.cargo/config.toml`) so that a prepared statement is compiled once: without
+/// STAT4 histograms, which made SQLite compile a statement again whenever a parameter they could
+/// plan by was bound, and with the query planner stability guarantee, without which a bound
+/// `LIMIT ?` did the same on every run of a lookup by id or a page. And so that connections on
+/// different threads share no lock on the way: no memory statistics (a lock on every allocation)
+/// and no page cache shared by all connections (a lock on every page read).
+#[tokio::test]
+async fn sqlite_is_built_to_compile_each_statement_once_and_share_no_lock() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::sqlite().await;
+    let options = ["ENABLE_STAT4", "ENABLE_QPSG", "DEFAULT_MEMSTATUS=0", "ENABLE_MEMORY_MANAGEMENT"];
+    let sql = format!(
+        "SELECT {}",
+        options.iter().map(|o| format!("sqlite_compileoption_used('{o}')")).collect::<Vec<_>>().join(", ")
+    );
+    let db = &app.state.db;
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    let used: Vec<(&str, i64)> =
+        options.iter().enumerate().map(|(i, o)| (*o, row.try_get_by_index::<i64>(i).unwrap())).collect();
+    let expected =
+        vec![("ENABLE_STAT4", 0), ("ENABLE_QPSG", 1), ("DEFAULT_MEMSTATUS=0", 1), ("ENABLE_MEMORY_MANAGEMENT", 0)];
+    assert_eq!(used, expected, "SQLite's compile options (LIBSQLITE3_FLAGS in .cargo/config.toml)");
+    app.finish().await;
+}
+
 /// On SQLite the writers' connection never copies the write-ahead log into the database file
 /// (that copy would hold up every queued writer); a background task does, so the database file on
 /// its own soon holds every acknowledged write.

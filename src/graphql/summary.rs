@@ -136,15 +136,30 @@ impl PlainFields for MinistrySummary {
 }
 
 /// What the Working Group reports to the Steering Committee for a period. The aggregates behind
-/// its fields are computed once per request, when the first field that needs them is asked for.
+/// its fields are computed once per request, when the first field that needs them is asked for
+/// (or, on SQLite, before the fields resolve: see `read_in_turn`).
 pub struct MonthlySummary {
     scope: summary::Scope,
     tasks: OnceCell<summary::TaskAggregate>,
     reports: OnceCell<summary::ReportAggregate>,
     blockers: OnceCell<summary::BlockerAggregate>,
+    due: OnceCell<summary::DueCounts>,
+    ages: OnceCell<summary::BlockerAges>,
+    members: OnceCell<Vec<Uuid>>,
 }
 
 impl MonthlySummary {
+    fn new(scope: summary::Scope) -> Self {
+        Self {
+            scope,
+            tasks: OnceCell::new(),
+            reports: OnceCell::new(),
+            blockers: OnceCell::new(),
+            due: OnceCell::new(),
+            ages: OnceCell::new(),
+            members: OnceCell::new(),
+        }
+    }
     async fn tasks(&self, ctx: &Context<'_>) -> Result<&summary::TaskAggregate> {
         let state = state(ctx)?;
         Ok(self.tasks.get_or_try_init(|| summary::task_aggregate(state, &self.scope)).await?)
@@ -156,6 +171,48 @@ impl MonthlySummary {
     async fn blockers(&self, ctx: &Context<'_>) -> Result<&summary::BlockerAggregate> {
         let state = state(ctx)?;
         Ok(self.blockers.get_or_try_init(|| summary::blocker_aggregate(state)).await?)
+    }
+    async fn due(&self, ctx: &Context<'_>) -> Result<summary::DueCounts> {
+        let state = state(ctx)?;
+        Ok(*self.due.get_or_try_init(|| summary::due_counts(state, &self.scope)).await?)
+    }
+    async fn ages(&self, ctx: &Context<'_>) -> Result<summary::BlockerAges> {
+        let state = state(ctx)?;
+        Ok(*self.ages.get_or_try_init(|| summary::blocker_ages(state, &self.scope)).await?)
+    }
+    async fn members(&self, ctx: &Context<'_>) -> Result<&[Uuid]> {
+        let state = state(ctx)?;
+        Ok(self.members.get_or_try_init(|| summary::members(state, &self.scope)).await?)
+    }
+
+    /// Reads the aggregates that the selection's fields need, one statement after another. On
+    /// SQLite a statement runs on the server's own cores, on a connection of the pool's few:
+    /// asked for all at once, as the fields resolve, a summary's statements only queue for those
+    /// connections, each queued statement another hand-over between threads. On PostgreSQL each
+    /// statement is a round trip to another process, so there they are left to run concurrently.
+    /// A field this does not see is read when it resolves.
+    async fn read_in_turn(&self, ctx: &Context<'_>) -> Result<()> {
+        let look = ctx.look_ahead();
+        let wants = |name: &str| look.field(name).exists();
+        if wants("tasksByTimeliness") {
+            self.due(ctx).await?;
+            self.tasks(ctx).await?;
+        }
+        if wants("missingReportCount") {
+            self.tasks(ctx).await?;
+            self.reports(ctx).await?;
+        }
+        if wants("openBlockers") {
+            self.ages(ctx).await?;
+            self.blockers(ctx).await?;
+        }
+        if wants("ministries") {
+            self.members(ctx).await?;
+            self.tasks(ctx).await?;
+            self.reports(ctx).await?;
+            self.blockers(ctx).await?;
+        }
+        Ok(())
     }
 }
 
@@ -175,7 +232,7 @@ impl MonthlySummary {
         super::scalars::Date(self.scope.today)
     }
     async fn tasks_by_timeliness(&self, ctx: &Context<'_>) -> Result<TasksByTimeliness> {
-        let due = summary::due_counts(state(ctx)?, &self.scope).await?;
+        let due = self.due(ctx).await?;
         Ok((&self.tasks(ctx).await?.totals(due)).into())
     }
     /// Reports expected from lead ministries and not submitted.
@@ -196,14 +253,14 @@ impl MonthlySummary {
         Ok(summary::overdue_tasks(state(ctx)?, &self.scope).await?.into_iter().map(|t| Direct(Task::from(t))).collect())
     }
     async fn open_blockers(&self, ctx: &Context<'_>) -> Result<OpenBlockers> {
-        let ages = summary::blocker_ages(state(ctx)?, &self.scope).await?;
+        let ages = self.ages(ctx).await?;
         Ok((&self.blockers(ctx).await?.counts(ages, self.scope.now)).into())
     }
     /// A row per ministry of the working group (and per lead ministry of its tasks).
     async fn ministries(&self, ctx: &Context<'_>) -> Result<Rows<MinistrySummary>> {
-        let members = summary::members(state(ctx)?, &self.scope).await?;
+        let members = self.members(ctx).await?;
         let (tasks, reports, blockers) = (self.tasks(ctx).await?, self.reports(ctx).await?, self.blockers(ctx).await?);
-        let rows = summary::ministry_rows(&members, tasks, reports, blockers);
+        let rows = summary::ministry_rows(members, tasks, reports, blockers);
         super::loaders::prime_ministries(ctx, "ministry", rows.iter().map(|r| r.ministry_id)).await?;
         Ok(Rows(rows.into_iter().map(|row| Direct(MinistrySummary(row))).collect()))
     }
@@ -219,7 +276,12 @@ impl SummaryQuery {
         let principal = &actor(ctx)?.principal;
         principal.require(Action::ReadTasks)?;
         principal.require(Action::ReadReports)?;
-        let scope = summary::scope(state(ctx)?, uuid("workingGroupId", &working_group_id)?, &period).await?;
-        Ok(MonthlySummary { scope, tasks: OnceCell::new(), reports: OnceCell::new(), blockers: OnceCell::new() })
+        let state = state(ctx)?;
+        let scope = summary::scope(state, uuid("workingGroupId", &working_group_id)?, &period).await?;
+        let summary = MonthlySummary::new(scope);
+        if state.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            summary.read_in_turn(ctx).await?;
+        }
+        Ok(summary)
     }
 }

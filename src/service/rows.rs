@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::*;
 use sea_orm::sqlx::error::BoxDynError;
 use sea_orm::sqlx::postgres::{PgValueFormat, PgValueRef, Postgres};
+use sea_orm::sqlx::sqlite::{Sqlite, SqliteValueRef};
 use sea_orm::sqlx::{Column as _, Decode, Row as _, ValueRef as _};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait,
@@ -93,6 +94,11 @@ pub trait NotNull: TryGetable {
     fn decode_pg(_value: PgValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
         None
     }
+
+    /// The same on SQLite, from a value that is not NULL.
+    fn decode_sqlite(_value: SqliteValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
+        None
+    }
 }
 
 fn column_error(at: usize, e: impl std::fmt::Display) -> DbErr {
@@ -103,6 +109,14 @@ fn read_value<T: NotNull>(row: &QueryResult, at: usize) -> Result<T, DbErr> {
     if let Some(r) = row.try_as_pg_row() {
         let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
         if let Some(decoded) = T::decode_pg(value) {
+            return decoded.map_err(|e| column_error(at, e));
+        }
+    } else if let Some(r) = row.try_as_sqlite_row() {
+        let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
+        if value.is_null() {
+            return Err(column_error(at, "NULL in a column that holds a value in every row"));
+        }
+        if let Some(decoded) = T::decode_sqlite(value) {
             return decoded.map_err(|e| column_error(at, e));
         }
     }
@@ -134,8 +148,14 @@ impl<T: NotNull> Cell for Option<T> {
             return Ok(Some(T::try_get_by_index(row, at)?));
         }
         if let Some(r) = row.try_as_sqlite_row() {
-            let null = r.try_get_raw(at).map_err(|e| column_error(at, e))?.is_null();
-            return if null { Ok(None) } else { Ok(Some(T::try_get_by_index(row, at)?)) };
+            let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
+            if value.is_null() {
+                return Ok(None);
+            }
+            if let Some(decoded) = T::decode_sqlite(value) {
+                return decoded.map(Some).map_err(|e| column_error(at, e));
+            }
+            return Ok(Some(T::try_get_by_index(row, at)?));
         }
         Ok(Option::<T>::try_get_by_index(row, at)?)
     }
@@ -157,7 +177,7 @@ fn column_names(row: &QueryResult) -> Option<Vec<String>> {
 }
 
 macro_rules! not_null {
-    ($($t:ty => $blank:expr),* $(,)?) => {
+    ($($t:ty => $blank:expr, $sqlite:expr),* $(,)?) => {
         $(impl NotNull for $t {
             fn blank() -> Self {
                 $blank
@@ -166,16 +186,65 @@ macro_rules! not_null {
             fn decode_pg(value: PgValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
                 Some(<$t as Decode<Postgres>>::decode(value))
             }
+
+            fn decode_sqlite(value: SqliteValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
+                $sqlite(value)
+            }
         })*
     };
 }
 
+// On SQLite, without SeaORM's and sqlx's check of each value's type against the column's (see
+// `decode_pg`): text as it lies in the row, ids from their 16 bytes, dates by hand where sqlx
+// tries chrono's general parser (a date in another form is read through SeaORM).
 not_null! {
-    String => String::new(),
-    Uuid => Uuid::nil(),
-    i32 => 0,
-    bool => false,
-    NaiveDate => NaiveDate::default(),
+    String => String::new(), |v| Some(<&str as Decode<Sqlite>>::decode(v).map(str::to_owned)),
+    Uuid => Uuid::nil(), |v| Some(<&[u8] as Decode<Sqlite>>::decode(v).and_then(|b| Ok(Uuid::from_slice(b)?))),
+    i32 => 0, |v| Some(<i32 as Decode<Sqlite>>::decode(v)),
+    bool => false, |v| Some(<bool as Decode<Sqlite>>::decode(v)),
+    NaiveDate => NaiveDate::default(), |v| sqlite_text(v).and_then(sqlite_date).map(Ok),
+}
+
+/// A SQLite value's text, if it is text.
+fn sqlite_text(value: SqliteValueRef<'_>) -> Option<&[u8]> {
+    <&str as Decode<Sqlite>>::decode(value).ok().map(str::as_bytes)
+}
+
+/// `digits` as a number, if they are all ASCII digits.
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+}
+
+/// `YYYY-MM-DD`, the form sqlx writes a date in on SQLite.
+fn sqlite_date(text: &[u8]) -> Option<NaiveDate> {
+    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(number(&text[..4])?).ok()?, number(&text[5..7])?, number(&text[8..])?)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, then an optional fraction of 1 to 9 digits, then `+00:00` or `Z`: the
+/// form sqlx writes a UTC time in on SQLite (RFC 3339). `None` for any other form, which is left
+/// to sqlx's decoder and its list of SQLite's formats.
+fn sqlite_utc(text: &[u8]) -> Option<DateTime<Utc>> {
+    if text.len() < 20 || text[10] != b'T' || text[13] != b':' || text[16] != b':' {
+        return None;
+    }
+    let date = sqlite_date(&text[..10])?;
+    let (hour, minute, second) = (number(&text[11..13])?, number(&text[14..16])?, number(&text[17..19])?);
+    let (mut nanos, mut rest) = (0, &text[19..]);
+    if let [b'.', fraction @ ..] = rest {
+        let digits = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        nanos = number(&fraction[..digits])? * 10u32.pow(9 - digits as u32);
+        rest = &fraction[digits..];
+    }
+    if rest != b"+00:00" && rest != b"Z" {
+        return None;
+    }
+    Some(date.and_hms_nano_opt(hour, minute, second, nanos)?.and_utc())
 }
 
 /// Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch, in UTC.
@@ -199,25 +268,45 @@ impl NotNull for DateTime<Utc> {
                 .ok_or_else(|| format!("timestamp {micros} µs after 2000-01-01 is out of range").into())
         }))
     }
+
+    /// Parsed by hand in the form sqlx writes (`sqlite_utc`), where sqlx runs chrono's general
+    /// RFC 3339 parser and builds a time with an offset first; another form is read through
+    /// SeaORM, which tries SQLite's other forms.
+    fn decode_sqlite(value: SqliteValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
+        sqlite_text(value).and_then(sqlite_utc).map(Ok)
+    }
 }
 
-/// Enums are text columns: on PostgreSQL the text is matched against the variants' names where it
-/// lies in the row, without a `String` for each value.
+/// An enum's variant by the name it is stored under.
+trait Named: Sized {
+    fn named(text: &str) -> Result<Self, BoxDynError>;
+}
+
+/// Enums are text columns: the text is matched against the variants' names where it lies in the
+/// row, without a `String` for each value.
 macro_rules! not_null_enums {
     ($($t:ty),* $(,)?) => {
-        $(impl NotNull for $t {
+        $(impl Named for $t {
+            fn named(text: &str) -> Result<Self, BoxDynError> {
+                static NAMES: std::sync::OnceLock<Vec<(String, $t)>> = std::sync::OnceLock::new();
+                let names = NAMES.get_or_init(|| <$t as Iterable>::iter().map(|v| (v.to_value(), v)).collect());
+                names.iter().find(|(name, _)| name == text).map(|(_, v)| *v).ok_or_else(|| {
+                    format!("`{text}` is not a {}", stringify!($t)).into()
+                })
+            }
+        }
+
+        impl NotNull for $t {
             fn blank() -> Self {
                 <$t as Iterable>::iter().next().expect("an enum has a variant")
             }
 
             fn decode_pg(value: PgValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
-                static NAMES: std::sync::OnceLock<Vec<(String, $t)>> = std::sync::OnceLock::new();
-                let names = NAMES.get_or_init(|| <$t as Iterable>::iter().map(|v| (v.to_value(), v)).collect());
-                Some(<&str as Decode<Postgres>>::decode(value).and_then(|text| {
-                    names.iter().find(|(name, _)| name == text).map(|(_, v)| *v).ok_or_else(|| {
-                        format!("`{text}` is not a {}", stringify!($t)).into()
-                    })
-                }))
+                Some(<&str as Decode<Postgres>>::decode(value).and_then(Self::named))
+            }
+
+            fn decode_sqlite(value: SqliteValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
+                Some(<&str as Decode<Sqlite>>::decode(value).and_then(Self::named))
             }
         })*
     };
@@ -330,6 +419,55 @@ mod tests {
         same_order::<entity::blocker::Entity>();
         same_order::<entity::task::Entity>();
         same_order::<entity::ministry::Entity>();
+    }
+
+    /// The hand parsers read what sqlx writes on SQLite exactly as sqlx's own decoders do, and
+    /// leave every other form to them.
+    #[test]
+    fn sqlite_dates_and_times_read_as_sqlx_reads_them() {
+        use chrono::{Duration, SecondsFormat};
+        let start = DateTime::parse_from_rfc3339("1999-12-31T23:59:59.999999999Z").unwrap().to_utc();
+        let mut checked = 0;
+        for i in 0..20_000i64 {
+            // Steps of odd sizes: every digit position of the fraction, months and leap days.
+            let time = start + Duration::nanoseconds(i * 7_919_000_013_337 + (i % 10) * 10i64.pow((i % 10) as u32));
+            for format in [SecondsFormat::AutoSi, SecondsFormat::Secs, SecondsFormat::Millis, SecondsFormat::Nanos] {
+                for z in [false, true] {
+                    let text = time.to_rfc3339_opts(format, z);
+                    let expected = DateTime::parse_from_rfc3339(&text).unwrap().to_utc();
+                    assert_eq!(sqlite_utc(text.as_bytes()), Some(expected), "{text}");
+                    checked += 1;
+                }
+            }
+            let day = time.date_naive().format("%F").to_string();
+            assert_eq!(sqlite_date(day.as_bytes()), Some(time.date_naive()), "{day}");
+        }
+        assert!(checked > 100_000);
+        for digits in ["5", "25", "1234", "12345", "1234567", "12345678"] {
+            for end in ["Z", "+00:00"] {
+                let text = format!("2026-05-10T03:04:05.{digits}{end}");
+                let expected = DateTime::parse_from_rfc3339(&text).unwrap().to_utc();
+                assert_eq!(sqlite_utc(text.as_bytes()), Some(expected), "{text}");
+            }
+        }
+        for other in [
+            "2026-05-10 03:00:00",
+            "2026-05-10T03:00:00+07:00",
+            "2026-05-10T03:00:00.+00:00",
+            "2026-05-10T03:00:00.1234567890+00:00",
+            "2026-05-10T03:00:60+00:00",
+            "2026-02-30T03:00:00Z",
+            "2026-05-10T3:00:00Z",
+            "2026-05-10T03:00:00+00:00 ",
+            "+2026-05-10T03:00Z",
+            "2026-05-10T03:00Z",
+            "2026-05-1xT03:00:00Z",
+        ] {
+            assert_eq!(sqlite_utc(other.as_bytes()), None, "{other}");
+        }
+        for other in ["2026-5-10", "2026-05-10 ", "2026-13-01", "2026/05/10", "２０２６-05-10", "-026-05-10"] {
+            assert_eq!(sqlite_date(other.as_bytes()), None, "{other}");
+        }
     }
 
     #[test]

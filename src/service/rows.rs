@@ -16,7 +16,7 @@ use entity::enums::*;
 use sea_orm::sqlx::error::BoxDynError;
 use sea_orm::sqlx::postgres::{PgValueFormat, PgValueRef, Postgres};
 use sea_orm::sqlx::sqlite::{Sqlite, SqliteValueRef};
-use sea_orm::sqlx::{Column as _, Decode, Row as _, ValueRef as _};
+use sea_orm::sqlx::{Column as _, Decode, Row as _, TypeInfo as _, ValueRef as _};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait,
     Select, TryGetable,
@@ -194,19 +194,31 @@ macro_rules! not_null {
     };
 }
 
-// On SQLite, without SeaORM's and sqlx's check of each value's type against the column's (see
-// `decode_pg`): text as it lies in the row, ids from their 16 bytes, dates by hand where sqlx
-// tries chrono's general parser (a date in another form is read through SeaORM).
+// On SQLite, without SeaORM's and sqlx's checks around each value (see `decode_pg`): text as it
+// lies in the row, ids from their 16 bytes, dates by hand where sqlx tries chrono's general
+// parser. Each only when the value is stored as the kind the column is written in (`stored`);
+// any other value, and a date in another form, is read through SeaORM as before, with its
+// conversions and its errors.
 not_null! {
-    String => String::new(), |v| Some(<&str as Decode<Sqlite>>::decode(v).map(str::to_owned)),
-    Uuid => Uuid::nil(), |v| Some(<&[u8] as Decode<Sqlite>>::decode(v).and_then(|b| Ok(Uuid::from_slice(b)?))),
-    i32 => 0, |v| Some(<i32 as Decode<Sqlite>>::decode(v)),
-    bool => false, |v| Some(<bool as Decode<Sqlite>>::decode(v)),
+    String => String::new(), |v| stored(&v, "TEXT").then(|| <&str as Decode<Sqlite>>::decode(v).map(str::to_owned)),
+    Uuid => Uuid::nil(),
+        |v| stored(&v, "BLOB").then(|| <&[u8] as Decode<Sqlite>>::decode(v).and_then(|b| Ok(Uuid::from_slice(b)?))),
+    i32 => 0, |v| stored(&v, "INTEGER").then(|| <i32 as Decode<Sqlite>>::decode(v)),
+    bool => false, |v| stored(&v, "INTEGER").then(|| <bool as Decode<Sqlite>>::decode(v)),
     NaiveDate => NaiveDate::default(), |v| sqlite_text(v).and_then(sqlite_date).map(Ok),
 }
 
-/// A SQLite value's text, if it is text.
+/// Whether a SQLite value is stored as `kind` (`TEXT`, `INTEGER`, `REAL`, `BLOB`).
+fn stored(value: &SqliteValueRef<'_>, kind: &str) -> bool {
+    value.type_info().name() == kind
+}
+
+/// A SQLite value's bytes, if it is stored as text. (Reading another kind as text would convert
+/// it in the row, after which sqlx could no longer read it as a number.)
 fn sqlite_text(value: SqliteValueRef<'_>) -> Option<&[u8]> {
+    if !stored(&value, "TEXT") {
+        return None;
+    }
     <&str as Decode<Sqlite>>::decode(value).ok().map(str::as_bytes)
 }
 
@@ -270,8 +282,8 @@ impl NotNull for DateTime<Utc> {
     }
 
     /// Parsed by hand in the form sqlx writes (`sqlite_utc`), where sqlx runs chrono's general
-    /// RFC 3339 parser and builds a time with an offset first; another form is read through
-    /// SeaORM, which tries SQLite's other forms.
+    /// RFC 3339 parser and builds a time with an offset first; text in another form, or a time
+    /// stored as a number, is read through SeaORM, which tries SQLite's other forms.
     fn decode_sqlite(value: SqliteValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
         sqlite_text(value).and_then(sqlite_utc).map(Ok)
     }
@@ -306,7 +318,7 @@ macro_rules! not_null_enums {
             }
 
             fn decode_sqlite(value: SqliteValueRef<'_>) -> Option<Result<Self, BoxDynError>> {
-                Some(<&str as Decode<Sqlite>>::decode(value).and_then(Self::named))
+                stored(&value, "TEXT").then(|| <&str as Decode<Sqlite>>::decode(value).and_then(Self::named))
             }
         })*
     };

@@ -105,27 +105,35 @@ fn column_error(at: usize, e: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("reading column {at}: {e}"))
 }
 
-fn read_value<T: NotNull>(row: &QueryResult, at: usize) -> Result<T, DbErr> {
-    if let Some(r) = row.try_as_pg_row() {
+/// A column's value read where it lies in the row, by the type's own decoder for the database
+/// (`decode_pg`, `decode_sqlite`), `None` for a NULL. The value is looked up once, for the NULL
+/// and the decoding, and a NULL costs no error value. A type without a decoder of its own there,
+/// or a value its decoder leaves alone, is read through SeaORM.
+fn read_cell<T: NotNull>(row: &QueryResult, at: usize) -> Result<Option<T>, DbErr> {
+    let decoded = if let Some(r) = row.try_as_pg_row() {
         let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
-        if let Some(decoded) = T::decode_pg(value) {
-            return decoded.map_err(|e| column_error(at, e));
+        if value.is_null() {
+            return Ok(None);
         }
+        T::decode_pg(value)
     } else if let Some(r) = row.try_as_sqlite_row() {
         let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
         if value.is_null() {
-            return Err(column_error(at, "NULL in a column that holds a value in every row"));
+            return Ok(None);
         }
-        if let Some(decoded) = T::decode_sqlite(value) {
-            return decoded.map_err(|e| column_error(at, e));
-        }
+        T::decode_sqlite(value)
+    } else {
+        None
+    };
+    match decoded {
+        Some(decoded) => decoded.map(Some).map_err(|e| column_error(at, e)),
+        None => Ok(Option::<T>::try_get_by_index(row, at)?),
     }
-    Ok(T::try_get_by_index(row, at)?)
 }
 
 impl<T: NotNull> Cell for T {
     fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        read_value(row, at)
+        read_cell(row, at)?.ok_or_else(|| column_error(at, "NULL in a column that holds a value in every row"))
     }
 
     fn blank() -> Self {
@@ -135,29 +143,7 @@ impl<T: NotNull> Cell for T {
 
 impl<T: NotNull> Cell for Option<T> {
     fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        // A NULL is seen before decoding, so that it costs no error value; on PostgreSQL the
-        // column's bytes are looked up once for both.
-        if let Some(r) = row.try_as_pg_row() {
-            let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
-            if value.is_null() {
-                return Ok(None);
-            }
-            if let Some(decoded) = T::decode_pg(value) {
-                return decoded.map(Some).map_err(|e| column_error(at, e));
-            }
-            return Ok(Some(T::try_get_by_index(row, at)?));
-        }
-        if let Some(r) = row.try_as_sqlite_row() {
-            let value = r.try_get_raw(at).map_err(|e| column_error(at, e))?;
-            if value.is_null() {
-                return Ok(None);
-            }
-            if let Some(decoded) = T::decode_sqlite(value) {
-                return decoded.map(Some).map_err(|e| column_error(at, e));
-            }
-            return Ok(Some(T::try_get_by_index(row, at)?));
-        }
-        Ok(Option::<T>::try_get_by_index(row, at)?)
+        read_cell(row, at)
     }
 
     fn blank() -> Self {

@@ -3,10 +3,11 @@
 
 use crate::error::AppError;
 use crate::service::rows::{self, Columns};
+use crate::service::statements::{self, Shape};
 use async_graphql::dataloader::Loader;
 use entity::{directive, ministry, task, task_cooperator, working_group, working_group_member};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QueryTrait};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -128,12 +129,59 @@ type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 /// answered a lookup by one id slower through a one-element array. SQLite has no arrays; there
 /// the ids are listed (`in_list`).
 pub fn id_in<C: ColumnTrait>(backend: DbBackend, column: C, ids: impl IntoIterator<Item = Uuid>) -> Expr {
-    match backend {
-        DbBackend::Postgres => match distinct(ids).as_slice() {
-            [one] => column.eq(*one),
-            many => column.eq_any(many.iter().copied()),
-        },
-        _ => column.is_in(in_list(ids)),
+    IdList::new(backend, ids).condition(column)
+}
+
+/// Ids as `id_in` compares them.
+pub enum IdList {
+    /// PostgreSQL, one id.
+    One(Uuid),
+    /// PostgreSQL, several (or none): one array.
+    Any(Vec<Uuid>),
+    /// SQLite: a list padded to a power of two.
+    In(Vec<Uuid>),
+}
+
+impl IdList {
+    pub fn new(backend: DbBackend, ids: impl IntoIterator<Item = Uuid>) -> Self {
+        match backend {
+            DbBackend::Postgres => match distinct(ids).as_slice() {
+                [one] => IdList::One(*one),
+                many => IdList::Any(many.to_vec()),
+            },
+            _ => IdList::In(in_list(ids)),
+        }
+    }
+
+    pub fn condition<C: ColumnTrait>(&self, column: C) -> Expr {
+        match self {
+            IdList::One(id) => column.eq(*id),
+            IdList::Any(ids) => column.eq_any(ids.iter().copied()),
+            IdList::In(ids) => column.is_in(ids.iter().copied()),
+        }
+    }
+
+    /// What the condition's text depends on: the kind of list and, for SQLite, its length.
+    pub fn count(&self) -> u32 {
+        match self {
+            IdList::One(_) => 1,
+            IdList::Any(ids) if ids.is_empty() => 0,
+            IdList::Any(_) => u32::MAX,
+            IdList::In(ids) => u32::try_from(ids.len()).unwrap_or(u32::MAX - 1),
+        }
+    }
+
+    /// The values the condition binds, in order.
+    pub fn values(&self) -> Vec<sea_orm::Value> {
+        match self {
+            IdList::One(id) => vec![(*id).into()],
+            IdList::Any(ids) if ids.is_empty() => Vec::new(),
+            IdList::Any(ids) => {
+                let ids: Vec<sea_orm::Value> = ids.iter().map(|id| (*id).into()).collect();
+                vec![sea_orm::Value::Array(sea_orm::sea_query::ArrayType::Uuid, Some(Box::new(ids)))]
+            }
+            IdList::In(ids) => ids.iter().map(|id| (*id).into()).collect(),
+        }
     }
 }
 
@@ -220,9 +268,18 @@ macro_rules! positional_loader {
                 columns: Columns,
             ) -> Result<Vec<Arc<$model>>, async_graphql::Error> {
                 use $entity as E;
-                let id = id_in(self.db.get_database_backend(), <E as EntityTrait>::Column::Id, ids);
-                let select = rows::narrow(E::find(), columns).filter(id);
-                let rows = rows::all(&self.db, select, columns).await.map_err(db_error)?;
+                let backend = self.db.get_database_backend();
+                let ids = IdList::new(backend, ids);
+                let shape = Shape {
+                    query: "by ids",
+                    table: E::default().as_str(),
+                    columns: columns.bits(),
+                    count: ids.count(),
+                };
+                let statement = statements::statement(backend, shape, ids.values(), || {
+                    rows::narrow(E::find(), columns).filter(ids.condition(<E as EntityTrait>::Column::Id)).build(backend)
+                });
+                let rows = rows::read_all::<E, _>(&self.db, statement, columns).await.map_err(db_error)?;
                 let rows: Vec<Arc<$model>> = rows.into_iter().map(Arc::new).collect();
                 self.keep(|l| &l.$store, rows.iter().map(|m| ((m.id, columns), m.clone())));
                 Ok(rows)

@@ -16,6 +16,7 @@ pub mod report_markdown;
 pub mod reports;
 pub mod rows;
 pub mod seed;
+pub mod statements;
 pub mod summary;
 pub mod tasks;
 pub mod urging;
@@ -96,9 +97,10 @@ pub async fn find<C, E>(conn: &C, id: Uuid, what: &str) -> AppResult<E::Model>
 where
     C: ConnectionTrait,
     E: EntityTrait,
+    E::Model: sea_orm::FromQueryResult,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
-    E::find_by_id(id).one(conn).await?.ok_or_else(|| AppError::not_found(what))
+    statements::find_by_id::<E, C>(conn, id).await?.ok_or_else(|| AppError::not_found(what))
 }
 
 /// Checks `expected` against the row's current version before anything is written.

@@ -19,7 +19,7 @@ use sea_orm::sqlx::sqlite::{Sqlite, SqliteValueRef};
 use sea_orm::sqlx::{Column as _, Decode, Row as _, TypeInfo as _, ValueRef as _};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, QueryTrait,
-    Select, TryGetable,
+    Select, Statement, TryGetable,
 };
 use uuid::Uuid;
 
@@ -44,6 +44,11 @@ impl Columns {
     pub fn with<M: Positional>(self, name: &str) -> Option<Columns> {
         let at = M::FIELDS.iter().position(|f| *f == name)?;
         Some(Columns(self.0 | 1 << at))
+    }
+
+    /// The set as a number: bit `i` is the model's `i`-th column.
+    pub fn bits(self) -> u64 {
+        self.0
     }
 
     pub fn union(self, other: Columns) -> Columns {
@@ -378,7 +383,17 @@ where
     E::Model: Positional,
     C: ConnectionTrait,
 {
-    let statement = select.build(db.get_database_backend());
+    read_all::<E, C>(db, select.build(db.get_database_backend()), columns).await
+}
+
+/// Runs `statement`, which selects `columns` of `E` in column order, and reads its rows by
+/// position.
+pub async fn read_all<E, C>(db: &C, statement: Statement, columns: Columns) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: Positional,
+    C: ConnectionTrait,
+{
     let rows = db.query_all_raw(statement).await?;
     let Some(first) = rows.first() else { return Ok(Vec::new()) };
     let expected: Vec<&str> =

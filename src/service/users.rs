@@ -71,7 +71,7 @@ pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Principal
         });
     }
     let user_id = state.jwt.verify(bearer, now)?;
-    let user = User::find_by_id(user_id).one(&state.db).await?;
+    let user = super::statements::find_by_id::<User, _>(&state.db, user_id).await?;
     match user {
         Some(u) if u.active => Ok(user_principal(&u)),
         _ => Err(AppError::Unauthenticated("the account is unknown or deactivated".into())),

@@ -168,9 +168,11 @@ impl Application {
             introspection: server.introspection,
         };
         let schema = graphql::build(state.clone(), limits);
+        let checked_schema = graphql::build_for_checked(state.clone(), limits);
         let http_state = HttpState {
             app: state.clone(),
             schema,
+            checked_schema,
             request_timeout: Duration::from_millis(server.request_timeout_ms.max(1)),
             max_batch: server.max_batch,
             trust_forwarded_for: server.trust_forwarded_for,

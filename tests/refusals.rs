@@ -374,3 +374,45 @@ async fn every_mutation_is_audited_and_the_audit_is_read_only() {
         app.finish().await;
     }
 }
+
+/// A document that has passed validation once is later checked only for its limits, with its
+/// variables checked at the edge: bad variables are refused exactly as the first time, whether
+/// the document was seen before or not, and the limits still hold.
+#[tokio::test]
+async fn a_document_seen_before_refuses_bad_variables_as_the_first_time() {
+    for app in apps().await {
+        let admin = app.admin().await;
+        let (task, _) = task_by_code(&admin, "TB22-1").await;
+        let good = json!({ "id": task, "n": 5, "s": "x" });
+        let bad = [
+            json!({ "id": 5, "n": 5, "s": "x" }),
+            json!({ "id": null, "n": 5, "s": "x" }),
+            json!({ "n": 5, "s": "x" }),
+            json!({ "id": task, "n": "5", "s": "x" }),
+            json!({ "id": task, "n": 1.5, "s": "x" }),
+            json!({ "id": task, "n": 4_294_967_296i64, "s": "x" }),
+            json!({ "id": task, "n": 5, "s": 7 }),
+            json!({ "id": task, "n": 5, "s": ["x"] }),
+            // Well typed, over the complexity limit: checked on every run.
+            json!({ "id": task, "n": 1_000_000, "s": "x" }),
+            json!({ "id": "not an id", "n": 5, "s": "x" }),
+        ];
+        for (i, vars) in bad.into_iter().enumerate() {
+            // A text of its own each time, so that the first answer is a first sight.
+            let query = format!(
+                "query($id: ID!, $n: Int, $s: String) {{ task(id: $id) {{ code }} tasks(first: $n, filter: {{ search: $s }}) {{ nodes {{ code title }} }} }} # {i}"
+            );
+            let first = app.post(Some(&admin.token), &query, vars.clone()).await;
+            assert!(first.1.get("errors").is_some(), "[{}] {vars} was not refused: {}", app.backend, first.1);
+            let ok = app.post(Some(&admin.token), &query, good.clone()).await;
+            assert!(ok.1.get("errors").is_none(), "[{}] {}", app.backend, ok.1);
+            for _ in 0..2 {
+                let again = app.post(Some(&admin.token), &query, vars.clone()).await;
+                assert_eq!(again, first, "[{}] {vars} answered otherwise once the document was known", app.backend);
+            }
+            let ok = app.post(Some(&admin.token), &query, good.clone()).await;
+            assert_eq!(ok.1["data"]["task"]["code"], "TB22-1", "[{}] {}", app.backend, ok.1);
+        }
+        app.finish().await;
+    }
+}

@@ -91,6 +91,13 @@ pub fn build(state: Arc<AppState>, limits: Limits) -> AppSchema {
     schema_builder(limits).data(state).finish()
 }
 
+/// The same schema with async-graphql's fast validation: only the limits (complexity, depth,
+/// fragment cycles) are checked, none of the document's rules. The HTTP edge runs on it only
+/// documents that passed every rule before and variables it checked itself (`http::documents`).
+pub fn build_for_checked(state: Arc<AppState>, limits: Limits) -> AppSchema {
+    schema_builder(limits).validation_mode(async_graphql::ValidationMode::Fast).data(state).finish()
+}
+
 /// The SDL of the schema, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
     schema_builder(Limits::default()).finish().sdl()

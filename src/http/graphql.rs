@@ -273,11 +273,16 @@ async fn execute_one(
     mut request: async_graphql::Request,
     over_get: bool,
 ) -> Result<GqlResponse, Response> {
-    let doc = match state.documents.parse(&request.query, actor.is_some()) {
-        Ok(doc) => doc,
+    let (doc, kept) = match state.documents.parse(&request.query, actor.is_some()) {
+        Ok(parsed) => (parsed.doc, parsed.kept),
         Err(err) => return Ok(GqlResponse::from_errors(vec![err])),
     };
-    let selected = operation(&doc, request.operation_name.as_deref()).map(|op| (op.ty, is_login_only(op)));
+    let op = operation(&doc, request.operation_name.as_deref());
+    let selected = op.map(|op| (op.ty, is_login_only(op)));
+    // A document that passed every rule before, with variables certainly of their types, needs
+    // only the limits checked (see `documents`).
+    let checked = kept.as_ref().is_some_and(|k| k.passed())
+        && op.is_some_and(|op| super::documents::plain_variables(op, &request.variables));
     let writes_json = super::documents::writes_json(&doc);
     request.set_parsed_query(doc);
     if over_get && selected.is_some_and(|(ty, _)| ty != OperationType::Query) {
@@ -302,9 +307,16 @@ async fn execute_one(
         // Every answer of this handler is written by `json::response(s)`.
         request = request.data(crate::graphql::json::WritesJson);
     }
-    let run = crate::db::STATEMENTS.scope(counter.clone(), state.schema.execute(request));
+    let schema = if checked { &state.checked_schema } else { &state.schema };
+    let run = crate::db::STATEMENTS.scope(counter.clone(), schema.execute(request));
     Ok(match tokio::time::timeout(state.request_timeout, run).await {
-        Ok(response) => response,
+        Ok(response) => {
+            // Data means the document was validated in full and ran.
+            if let (false, Some(kept), false) = (checked, &kept, response.data == Value::Null) {
+                kept.mark_passed();
+            }
+            response
+        }
         Err(_) => GqlResponse::from_errors(vec![server_error(AppError::QueryTooComplex(format!(
             "time limit: the request took longer than {} ms (REQUEST_TIMEOUT_MS)",
             state.request_timeout.as_millis()

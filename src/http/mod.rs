@@ -22,6 +22,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 pub struct HttpState {
     pub app: Arc<AppState>,
     pub schema: AppSchema,
+    /// The same schema, validating only the limits: for documents that passed every rule
+    /// before, with variables checked here (see `documents`).
+    pub checked_schema: AppSchema,
     pub request_timeout: Duration,
     /// Most operations in one batched request; 0 refuses batches.
     pub max_batch: usize,

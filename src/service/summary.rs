@@ -17,7 +17,8 @@ use entity::working_group_member::{self, Entity as Member};
 use entity::{blocker, blocker::Entity as Blocker};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Tasks counted as government task tracking counts them.
@@ -105,7 +106,7 @@ fn n(v: Option<i64>) -> u64 {
 #[derive(Clone, Debug, Default)]
 pub struct TaskAggregate {
     /// Every ministry that leads a task of the group, with the number of its active tasks.
-    pub active_by_lead: HashMap<Uuid, u64>,
+    pub active_by_lead: FxHashMap<Uuid, u64>,
     pub completed_on_time: u64,
     pub completed_late: u64,
     pub active: u64,
@@ -192,13 +193,13 @@ pub async fn due_counts(state: &AppState, scope: &Scope) -> AppResult<DueCounts>
 /// Submitted reports of the period per ministry: (submitted, late, on active tasks it leads).
 #[derive(Clone, Debug, Default)]
 pub struct ReportAggregate {
-    pub by_ministry: HashMap<Uuid, (u64, u64, u64)>,
+    pub by_ministry: FxHashMap<Uuid, (u64, u64, u64)>,
 }
 
 pub async fn report_aggregate(state: &AppState, scope: &Scope) -> AppResult<ReportAggregate> {
     use sea_orm::ConnectionTrait;
     let rows = state.db.query_all(&report_query(scope)).await?;
-    let mut by_ministry = HashMap::with_capacity(rows.len());
+    let mut by_ministry = FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
     for row in rows {
         let id: Uuid = row.try_get_by_index(0)?;
         let submitted: i64 = row.try_get_by_index(1)?;
@@ -249,7 +250,7 @@ fn report_query(scope: &Scope) -> SelectStatement {
 pub struct BlockerAggregate {
     pub total: u64,
     pub by_severity: BTreeMap<Severity, u64>,
-    pub by_holder: HashMap<Uuid, u64>,
+    pub by_holder: FxHashMap<Uuid, u64>,
 }
 
 pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> {

@@ -161,7 +161,8 @@ impl IdList {
         }
     }
 
-    /// What the condition's text depends on: the kind of list and, for SQLite, its length.
+    /// What the condition's text depends on: the kind of list and, for SQLite, its length; 0
+    /// for no ids.
     pub fn count(&self) -> u32 {
         match self {
             IdList::One(_) => 1,
@@ -171,11 +172,10 @@ impl IdList {
         }
     }
 
-    /// The values the condition binds, in order.
+    /// The values the condition binds, in order (for a list that is not empty).
     pub fn values(&self) -> Vec<sea_orm::Value> {
         match self {
             IdList::One(id) => vec![(*id).into()],
-            IdList::Any(ids) if ids.is_empty() => Vec::new(),
             IdList::Any(ids) => {
                 let ids: Vec<sea_orm::Value> = ids.iter().map(|id| (*id).into()).collect();
                 vec![sea_orm::Value::Array(sea_orm::sea_query::ArrayType::Uuid, Some(Box::new(ids)))]
@@ -276,9 +276,14 @@ macro_rules! positional_loader {
                     columns: columns.bits(),
                     count: ids.count(),
                 };
-                let statement = statements::statement(backend, shape, ids.values(), || {
+                let build = || {
                     rows::narrow(E::find(), columns).filter(ids.condition(<E as EntityTrait>::Column::Id)).build(backend)
-                });
+                };
+                // An empty list is written as a condition with values of SeaQuery's own.
+                let statement = match ids.count() {
+                    0 => build(),
+                    _ => statements::statement(backend, shape, ids.values(), build),
+                };
                 let rows = rows::read_all::<E, _>(&self.db, statement, columns).await.map_err(db_error)?;
                 let rows: Vec<Arc<$model>> = rows.into_iter().map(Arc::new).collect();
                 self.keep(|l| &l.$store, rows.iter().map(|m| ((m.id, columns), m.clone())));

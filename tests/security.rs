@@ -135,7 +135,8 @@ async fn a_request_over_its_time_limit_is_cut_off() {
         .unwrap();
         // Work enough that no run of it fits in the limit, however fast the machine: twelve
         // lists, each several statements.
-        let list = "tasks(first: 10) { nodes { reports { totalCount } blockers { totalCount } leadMinistry { code } } }";
+        let list =
+            "tasks(first: 10) { nodes { reports { totalCount } blockers { totalCount } leadMinistry { code } } }";
         let query = format!("{{ {} }}", (0..12).map(|i| format!("l{i}: {list}")).collect::<Vec<_>>().join(" "));
         let (_, body) = app.post(Some(&token), &query, json!({})).await;
         assert_eq!(code(&body), "QUERY_TOO_COMPLEX", "[{}] {body}", app.backend);

@@ -7,7 +7,9 @@ use crate::service::statements::{self, Shape};
 use async_graphql::dataloader::Loader;
 use entity::{directive, ministry, task, task_cooperator, working_group, working_group_member};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QueryTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QueryTrait,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -277,7 +279,9 @@ macro_rules! positional_loader {
                     count: ids.count(),
                 };
                 let build = || {
-                    rows::narrow(E::find(), columns).filter(ids.condition(<E as EntityTrait>::Column::Id)).build(backend)
+                    rows::narrow(E::find(), columns)
+                        .filter(ids.condition(<E as EntityTrait>::Column::Id))
+                        .build(backend)
                 };
                 // An empty list is written as a condition with values of SeaQuery's own.
                 let statement = match ids.count() {

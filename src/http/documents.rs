@@ -258,7 +258,8 @@ mod tests {
         let mut missing = good.clone();
         missing.as_object_mut().unwrap().remove("s");
         assert!(!plain_variables(&op.node, &vars(missing)));
-        for other in ["query($d: Date!) { a(d: $d) }", "query($l: [ID!]!) { a(l: $l) }", "query($i: In!) { a(i: $i) }"] {
+        for other in ["query($d: Date!) { a(d: $d) }", "query($l: [ID!]!) { a(l: $l) }", "query($i: In!) { a(i: $i) }"]
+        {
             let doc = async_graphql::parser::parse_query(other).unwrap();
             let DocumentOperations::Single(op) = &doc.operations else { panic!("one operation") };
             let given = serde_json::json!({ "d": "2026-01-01", "l": ["x"], "i": { "a": 1 } });

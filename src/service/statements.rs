@@ -14,8 +14,7 @@
 
 use rustc_hash::FxHashMap;
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QuerySelect, QueryTrait, Statement,
-    Value, Values,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QuerySelect, QueryTrait, Statement, Value, Values,
 };
 use std::sync::{Arc, OnceLock, RwLock};
 use uuid::Uuid;
@@ -72,7 +71,11 @@ pub fn statement(backend: DbBackend, shape: Shape, values: Vec<Value>, build: im
         }
     } else {
         debug_assert!(false, "the values of {shape:?} are not bound as listed: {:?} against {values:?}", built.values);
-        tracing::warn!(query = shape.query, table = shape.table, "a statement's values are not bound as listed; its text is not kept");
+        tracing::warn!(
+            query = shape.query,
+            table = shape.table,
+            "a statement's values are not bound as listed; its text is not kept"
+        );
     }
     built
 }
@@ -87,9 +90,8 @@ where
 {
     let backend = conn.get_database_backend();
     let shape = Shape { query: "by id", table: E::default().as_str(), columns: u64::MAX, count: 1 };
-    let statement = statement(backend, shape, vec![id.into(), 1u64.into()], || {
-        E::find_by_id(id).limit(1).build(backend)
-    });
+    let statement =
+        statement(backend, shape, vec![id.into(), 1u64.into()], || E::find_by_id(id).limit(1).build(backend));
     match conn.query_one_raw(statement).await? {
         Some(row) => Ok(Some(E::Model::from_query_result(&row, "")?)),
         None => Ok(None),

@@ -15,9 +15,9 @@ use entity::monthly_report::{self, Entity as Report};
 use entity::task::{self, Entity as Task};
 use entity::working_group_member::{self, Entity as Member};
 use entity::{blocker, blocker::Entity as Blocker};
+use rustc_hash::FxHashMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 

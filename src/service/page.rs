@@ -8,10 +8,10 @@ use super::rows::{self, Columns, Positional};
 use crate::error::{AppError, AppResult};
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoSimpleExpr, Order, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -147,16 +147,21 @@ impl<M> Page<M> {
     }
 }
 
-/// `totalCount`, run only when a client asks for it.
+/// `totalCount`, built and run only when a client asks for it (a script paging through a list
+/// does not).
 #[derive(Clone)]
 pub struct CountQuery {
     db: DatabaseConnection,
-    statement: Statement,
+    source: SelectStatement,
 }
 
 impl CountQuery {
     pub async fn run(&self) -> AppResult<u64> {
-        let row = self.db.query_one_raw(self.statement.clone()).await?;
+        let outer = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(self.source.clone(), Alias::new("page_source"))
+            .to_owned();
+        let row = self.db.query_one_raw(self.db.get_database_backend().build(&outer)).await?;
         let n: i64 = match row {
             Some(row) => row.try_get_by_index(0)?,
             None => 0,
@@ -279,9 +284,7 @@ where
 }
 
 fn count_query<E: EntityTrait>(db: &DatabaseConnection, select: &Select<E>) -> CountQuery {
-    let inner = select.clone().into_query();
-    let outer = Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(inner, Alias::new("page_source")).to_owned();
-    CountQuery { db: db.clone(), statement: db.get_database_backend().build(&outer) }
+    CountQuery { db: db.clone(), source: select.clone().into_query() }
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 //! blockers by severity and age, and a row per ministry.
 //!
 //! Each part is its own aggregate query, run only when asked for, so a dashboard that shows the
-//! counts does not read the rows behind them.
+//! counts does not read the rows behind them. The aggregates' texts are built once (see
+//! `statements`): a dashboard refreshes all day with the same six shapes of statement.
 
 use super::periods::{Period, PeriodWindow};
-use super::tasks::{timeliness_condition, Timeliness};
+use super::statements::{self, Shape};
+use super::tasks::{timeliness_condition, Timeliness, DUE_SOON_DAYS};
 use super::{find, AppState};
 use crate::error::AppResult;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -17,7 +19,10 @@ use entity::working_group_member::{self, Entity as Member};
 use entity::{blocker, blocker::Entity as Blocker};
 use rustc_hash::FxHashMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    Value,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
@@ -136,8 +141,51 @@ fn scalar(query: SelectStatement) -> Expr {
     Expr::SubQuery(None, Box::new(query.into()))
 }
 
+/// The statement `build` makes, from its text kept after the first run (see `statements`):
+/// `values` are the ones it binds, in order.
+fn kept(
+    state: &AppState,
+    query: &'static str,
+    values: Vec<Value>,
+    build: impl FnOnce() -> SelectStatement,
+) -> Statement {
+    let backend = state.db.get_database_backend();
+    let shape = Shape { query, table: "summary", columns: 0, count: 0 };
+    statements::statement(backend, shape, values, || backend.build(&build()))
+}
+
+fn text(s: &str) -> Value {
+    Value::from(s)
+}
+
 pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAggregate> {
-    use sea_orm::ConnectionTrait;
+    let (active, completed) = (text(TaskStatus::Active.as_str()), text(TaskStatus::Completed.as_str()));
+    let values = vec![
+        active,
+        0.into(),
+        completed.clone(),
+        true.into(),
+        0.into(),
+        completed,
+        false.into(),
+        0.into(),
+        scope.working_group_id.into(),
+        0.into(),
+    ];
+    let statement = kept(state, "task aggregate", values, || task_query(scope));
+    let mut agg = TaskAggregate::default();
+    for row in state.db.query_all_raw(statement).await? {
+        let lead: Uuid = row.try_get_by_index(0)?;
+        let active = n(row.try_get_by_index(1)?);
+        agg.active_by_lead.insert(lead, active);
+        agg.active += active;
+        agg.completed_on_time += n(row.try_get_by_index(2)?);
+        agg.completed_late += n(row.try_get_by_index(3)?);
+    }
+    Ok(agg)
+}
+
+fn task_query(scope: &Scope) -> SelectStatement {
     let table = Alias::new("task_tallies");
     let col = |c: &str| Expr::col((table.clone(), Alias::new(c)));
     let sum_if = |c: Condition| Expr::from(Func::sum(Expr::case(c, col("n")).finally(0)));
@@ -149,7 +197,7 @@ pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAg
         )
     };
     // One row per lead ministry: the table's key is ordered by lead within a group.
-    let query = Query::select()
+    Query::select()
         .expr(col("lead_ministry_id"))
         .expr(sum_if(Condition::all().add(col("status").eq(TaskStatus::Active.as_str()))))
         .expr(completed(true))
@@ -158,35 +206,30 @@ pub async fn task_aggregate(state: &AppState, scope: &Scope) -> AppResult<TaskAg
         .and_where(col("working_group_id").eq(scope.working_group_id))
         .add_group_by([col("lead_ministry_id")])
         .and_having(Expr::from(Func::sum(col("n"))).gt(0))
-        .to_owned();
-    let mut agg = TaskAggregate::default();
-    for row in state.db.query_all(&query).await? {
-        let lead: Uuid = row.try_get_by_index(0)?;
-        let active = n(row.try_get_by_index(1)?);
-        agg.active_by_lead.insert(lead, active);
-        agg.active += active;
-        agg.completed_on_time += n(row.try_get_by_index(2)?);
-        agg.completed_late += n(row.try_get_by_index(3)?);
-    }
-    Ok(agg)
+        .to_owned()
 }
 
 /// Overdue and due-soon counts, as two range counts over the `(working_group_id, status,
 /// due_date)` index: they depend on today, so no tally can hold them.
 pub async fn due_counts(state: &AppState, scope: &Scope) -> AppResult<DueCounts> {
-    use sea_orm::ConnectionTrait;
-    let count = |c: Condition| {
+    let (group, active, today) =
+        (Value::from(scope.working_group_id), text(TaskStatus::Active.as_str()), Value::from(scope.today));
+    let soon = scope.today + Duration::days(DUE_SOON_DAYS);
+    let values = vec![group.clone(), active.clone(), today.clone(), group, active, today, soon.into()];
+    let statement = kept(state, "due counts", values, || {
+        let count = |c: Condition| {
+            Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(Task)
+                .cond_where(Condition::all().add(task::Column::WorkingGroupId.eq(scope.working_group_id)).add(c))
+                .to_owned()
+        };
         Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from(Task)
-            .cond_where(Condition::all().add(task::Column::WorkingGroupId.eq(scope.working_group_id)).add(c))
+            .expr(scalar(count(timeliness_condition(Timeliness::Overdue, scope.today))))
+            .expr(scalar(count(timeliness_condition(Timeliness::DueSoon, scope.today))))
             .to_owned()
-    };
-    let query = Query::select()
-        .expr(scalar(count(timeliness_condition(Timeliness::Overdue, scope.today))))
-        .expr(scalar(count(timeliness_condition(Timeliness::DueSoon, scope.today))))
-        .to_owned();
-    let Some(row) = state.db.query_one(&query).await? else { return Ok(DueCounts::default()) };
+    });
+    let Some(row) = state.db.query_one_raw(statement).await? else { return Ok(DueCounts::default()) };
     Ok(DueCounts { overdue: n(row.try_get_by_index(0)?), due_soon: n(row.try_get_by_index(1)?) })
 }
 
@@ -197,8 +240,19 @@ pub struct ReportAggregate {
 }
 
 pub async fn report_aggregate(state: &AppState, scope: &Scope) -> AppResult<ReportAggregate> {
-    use sea_orm::ConnectionTrait;
-    let rows = state.db.query_all(&report_query(scope)).await?;
+    let values = vec![
+        true.into(),
+        1.into(),
+        0.into(),
+        text(TaskStatus::Active.as_str()),
+        1.into(),
+        0.into(),
+        scope.period().into(),
+        text(ReportStatus::Draft.as_str()),
+        scope.working_group_id.into(),
+    ];
+    let statement = kept(state, "report aggregate", values, || report_query(scope));
+    let rows = state.db.query_all_raw(statement).await?;
     let mut by_ministry = FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
     for row in rows {
         let id: Uuid = row.try_get_by_index(0)?;
@@ -254,27 +308,9 @@ pub struct BlockerAggregate {
 }
 
 pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> {
-    use sea_orm::sea_query::UnionType;
-    use sea_orm::ConnectionTrait;
-    let table = Alias::new("blocker_tallies");
-    let col = |c: &str| Expr::col((table.clone(), Alias::new(c)));
-    let total = || Expr::from(Func::sum(col("n")));
-    // A row per holder (with an empty severity), then a row per severity (with no holder).
-    let by = |holder: Expr, severity: Expr, key: &str| {
-        Query::select()
-            .expr(holder)
-            .expr(severity)
-            .expr(total())
-            .from(table.clone())
-            .add_group_by([col(key)])
-            .and_having(total().gt(0))
-            .to_owned()
-    };
-    let query = by(col("holder_ministry_id"), Expr::val(""), "holder_ministry_id")
-        .union(UnionType::All, by(Expr::cust("NULL"), col("severity"), "severity"))
-        .to_owned();
+    let statement = kept(state, "blocker aggregate", vec![text(""), 0.into(), 0.into()], blocker_query);
     let mut agg = BlockerAggregate::default();
-    for row in state.db.query_all(&query).await? {
+    for row in state.db.query_all_raw(statement).await? {
         let holder: Option<Uuid> = row.try_get_by_index(0)?;
         let severity: String = row.try_get_by_index(1)?;
         let count = n(row.try_get_by_index(2)?);
@@ -292,6 +328,27 @@ pub async fn blocker_aggregate(state: &AppState) -> AppResult<BlockerAggregate> 
     Ok(agg)
 }
 
+fn blocker_query() -> SelectStatement {
+    use sea_orm::sea_query::UnionType;
+    let table = Alias::new("blocker_tallies");
+    let col = |c: &str| Expr::col((table.clone(), Alias::new(c)));
+    let total = || Expr::from(Func::sum(col("n")));
+    // A row per holder (with an empty severity), then a row per severity (with no holder).
+    let by = |holder: Expr, severity: Expr, key: &str| {
+        Query::select()
+            .expr(holder)
+            .expr(severity)
+            .expr(total())
+            .from(table.clone())
+            .add_group_by([col(key)])
+            .and_having(total().gt(0))
+            .to_owned()
+    };
+    by(col("holder_ministry_id"), Expr::val(""), "holder_ministry_id")
+        .union(UnionType::All, by(Expr::cust("NULL"), col("severity"), "severity"))
+        .to_owned()
+}
+
 /// Unresolved blockers by age: the ones raised in the last 7 and 30 days are range counts over
 /// the `(status, created_at)` index; the oldest is the first entry of the index of unresolved
 /// blockers in creation order (on SQLite the partial `ix_blockers_open_created`, on PostgreSQL
@@ -304,22 +361,33 @@ pub struct BlockerAges {
 }
 
 pub async fn blocker_ages(state: &AppState, scope: &Scope) -> AppResult<BlockerAges> {
-    use sea_orm::ConnectionTrait;
-    let since = |days: i64| {
-        Query::select()
-            .expr(Expr::cust("COUNT(*)"))
+    let backend = state.db.get_database_backend();
+    let mut values = Vec::new();
+    for days in [7, 30] {
+        values.extend(super::blockers::UNRESOLVED.iter().map(|s| text(s.as_str())));
+        values.push((scope.now - Duration::days(days)).into());
+    }
+    if backend != sea_orm::DbBackend::Sqlite {
+        // PostgreSQL's generated `unresolved = true`; SQLite's list is in the text.
+        values.push(true.into());
+    }
+    let statement = kept(state, "blocker ages", values, || {
+        let since = |days: i64| {
+            Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(Blocker)
+                .and_where(blocker::Column::Status.is_in(super::blockers::UNRESOLVED))
+                .and_where(blocker::Column::CreatedAt.gt(scope.now - Duration::days(days)))
+                .to_owned()
+        };
+        let oldest = Query::select()
+            .expr(blocker::Column::CreatedAt.min())
             .from(Blocker)
-            .and_where(blocker::Column::Status.is_in(super::blockers::UNRESOLVED))
-            .and_where(blocker::Column::CreatedAt.gt(scope.now - Duration::days(days)))
-            .to_owned()
-    };
-    let oldest = Query::select()
-        .expr(blocker::Column::CreatedAt.min())
-        .from(Blocker)
-        .and_where(super::blockers::unresolved(state.db.get_database_backend()))
-        .to_owned();
-    let query = Query::select().expr(scalar(since(7))).expr(scalar(since(30))).expr(scalar(oldest)).to_owned();
-    let Some(row) = state.db.query_one(&query).await? else { return Ok(BlockerAges::default()) };
+            .and_where(super::blockers::unresolved(backend))
+            .to_owned();
+        Query::select().expr(scalar(since(7))).expr(scalar(since(30))).expr(scalar(oldest)).to_owned()
+    });
+    let Some(row) = state.db.query_one_raw(statement).await? else { return Ok(BlockerAges::default()) };
     Ok(BlockerAges {
         under_7_days: n(row.try_get_by_index(0)?),
         under_30_days: n(row.try_get_by_index(1)?),
@@ -350,14 +418,18 @@ pub fn missing_total(tasks: &TaskAggregate, reports: &ReportAggregate) -> u64 {
 }
 
 pub async fn members(state: &AppState, scope: &Scope) -> AppResult<Vec<Uuid>> {
-    let members: Vec<Option<Uuid>> = Member::find()
-        .select_only()
-        .column(working_group_member::Column::MinistryId)
-        .filter(working_group_member::Column::WorkingGroupId.eq(scope.working_group_id))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    Ok(members.into_iter().flatten().collect())
+    let statement = kept(state, "members", vec![scope.working_group_id.into()], || {
+        Member::find()
+            .select_only()
+            .column(working_group_member::Column::MinistryId)
+            .filter(working_group_member::Column::WorkingGroupId.eq(scope.working_group_id))
+            .into_query()
+    });
+    let mut members = Vec::new();
+    for row in state.db.query_all_raw(statement).await? {
+        members.extend(row.try_get_by_index::<Option<Uuid>>(0)?);
+    }
+    Ok(members)
 }
 
 /// A row per member ministry of the group and per lead ministry of its tasks.

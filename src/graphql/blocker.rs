@@ -263,7 +263,7 @@ impl BlockerQuery {
         let columns = super::direct::node_columns::<Blocker, blocker::Model>(&ctx.item.node);
         let page =
             blockers::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before), columns).await?;
-        let rows: Vec<_> = page.items.iter().map(|(_, b)| b).collect();
+        let rows: Vec<_> = page.rows.iter().collect();
         super::loaders::prime_blockers(ctx, &rows).await?;
         Ok(connection(page, Blocker))
     }

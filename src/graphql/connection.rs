@@ -36,22 +36,34 @@ impl CursorType for PageCursor {
     }
 }
 
+/// The GraphQL type of a page: async-graphql's `Connection` of `Direct` nodes.
 type Inner<N> = Connection<PageCursor, Direct<N>, TotalCount, EmptyFields>;
 
 /// A page of a list, as async-graphql's `Connection` (whose GraphQL type it is). When the answer
 /// is written as JSON text (`json::WritesJson`) and the selection is plain, the whole connection
 /// is written at once: its nodes through a `direct::Plan` compiled once for the page, without a
 /// future or a `Value` per node. Otherwise, or when a node needs a resolver or a load, it resolves
-/// as a `Connection` of `Direct` nodes.
-pub struct Conn<N: PlainFields>(Inner<N>);
+/// as a `Connection` whose edges borrow the nodes. The nodes stay in the list the page was read
+/// into, apart from their cursors, and are not moved into an edge each.
+pub struct Conn<N: PlainFields> {
+    nodes: Vec<Direct<N>>,
+    cursors: Vec<Cursor>,
+    has_previous: bool,
+    has_next: bool,
+    count: TotalCount,
+}
 
 pub fn connection<M, N>(page: Page<M>, node: impl Fn(M) -> N) -> Conn<N>
 where
     N: PlainFields,
 {
-    let mut conn = Connection::with_additional_fields(page.has_previous, page.has_next, TotalCount(page.count));
-    conn.edges.extend(page.items.into_iter().map(|(cursor, m)| Edge::new(PageCursor(cursor), Direct(node(m)))));
-    Conn(conn)
+    Conn {
+        nodes: page.rows.into_iter().map(|m| Direct(node(m))).collect(),
+        cursors: page.cursors,
+        has_previous: page.has_previous,
+        has_next: page.has_next,
+        count: TotalCount(page.count),
+    }
 }
 
 impl<N: PlainFields> OutputType for Conn<N> {
@@ -64,7 +76,7 @@ impl<N: PlainFields> OutputType for Conn<N> {
     }
 
     fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
+        Inner::<N>::type_name()
     }
 
     fn create_type_info(registry: &mut Registry) -> String {
@@ -80,7 +92,12 @@ impl<N: PlainFields> OutputType for Conn<N> {
             }
         }
         metrics.inspect(|m| m.record_page(false));
-        self.0.resolve(ctx, field).await
+        let mut general: Connection<PageCursor, &Direct<N>, &TotalCount, EmptyFields> =
+            Connection::with_additional_fields(self.has_previous, self.has_next, &self.count);
+        general.edges.extend(
+            self.cursors.iter().zip(&self.nodes).map(|(cursor, node)| Edge::new(PageCursor(cursor.clone()), node)),
+        );
+        general.resolve(ctx, field).await
     }
 }
 
@@ -174,7 +191,7 @@ impl<N: PlainFields> Conn<N> {
         let Some(parts) = parts(&ctx.item.node) else { return Ok(None) };
         let Some((mut out, count_at)) = self.write_now(ctx, &parts) else { return Ok(None) };
         if let Some((at, field)) = count_at {
-            let count = self.0.additional_fields.0.run().await.map_err(|err| {
+            let count = self.count.0.run().await.map_err(|err| {
                 let err = async_graphql::Error::from(err).into_server_error(field.pos);
                 ctx.with_field(field).set_error_path(err)
             })?;
@@ -193,9 +210,8 @@ impl<N: PlainFields> Conn<N> {
     ) -> Option<(Vec<u8>, Option<(usize, &'a Positioned<Field>)>)> {
         let loaders = ctx.data_opt::<super::RequestLoader>()?.loader();
         let loaded = loaders.snapshot()?;
-        let conn = &self.0;
-        let cursor = |edge: Option<&Edge<PageCursor, Direct<N>, EmptyFields>>, out: &mut Vec<u8>| match edge {
-            Some(edge) => write_str(&edge.cursor.encode_cursor(), out),
+        let cursor = |cursor: Option<&Cursor>, out: &mut Vec<u8>| match cursor {
+            Some(cursor) => write_str(&cursor.encode(), out),
             None => out.extend_from_slice(b"null"),
         };
         let mut out = Vec::with_capacity(256);
@@ -209,29 +225,30 @@ impl<N: PlainFields> Conn<N> {
                     let fields = fields.iter().map(|(key, field)| (*key, field));
                     write_object(out, fields, |field, out| {
                         match field {
-                            PageField::HasPrevious => out.extend_from_slice(bool_text(conn.has_previous_page)),
-                            PageField::HasNext => out.extend_from_slice(bool_text(conn.has_next_page)),
-                            PageField::Start => cursor(conn.edges.first(), out),
-                            PageField::End => cursor(conn.edges.last(), out),
+                            PageField::HasPrevious => out.extend_from_slice(bool_text(self.has_previous)),
+                            PageField::HasNext => out.extend_from_slice(bool_text(self.has_next)),
+                            PageField::Start => cursor(self.cursors.first(), out),
+                            PageField::End => cursor(self.cursors.last(), out),
                             PageField::Typename => write_str("PageInfo", out),
                         }
                         Some(())
                     })?;
                 }
-                Part::Nodes(plan) => {
-                    write_list(out, &conn.edges, |edge, out| plan.write(ctx, &edge.node.0, &loaded, out))?
+                Part::Nodes(plan) => write_list(out, &self.nodes, |node, out| plan.write(ctx, &node.0, &loaded, out))?,
+                Part::Edges(fields) => {
+                    let edges: Vec<(&Cursor, &Direct<N>)> = self.cursors.iter().zip(&self.nodes).collect();
+                    write_list(out, &edges, |(at, node), out| {
+                        let fields = fields.iter().map(|(key, field)| (*key, field));
+                        write_object(out, fields, |field, out| {
+                            match field {
+                                EdgeField::Cursor => cursor(Some(at), out),
+                                EdgeField::Node(plan) => plan.write(ctx, &node.0, &loaded, out)?,
+                                EdgeField::Typename => write_str(&edge_type_name::<N>(), out),
+                            }
+                            Some(())
+                        })
+                    })?
                 }
-                Part::Edges(fields) => write_list(out, &conn.edges, |edge, out| {
-                    let fields = fields.iter().map(|(key, field)| (*key, field));
-                    write_object(out, fields, |field, out| {
-                        match field {
-                            EdgeField::Cursor => cursor(Some(edge), out),
-                            EdgeField::Node(plan) => plan.write(ctx, &edge.node.0, &loaded, out)?,
-                            EdgeField::Typename => write_str(&edge_type_name::<N>(), out),
-                        }
-                        Some(())
-                    })
-                })?,
             }
             Some(())
         })?;

@@ -317,7 +317,7 @@ impl TaskQuery {
         let (field, desc) = order_by.map(|o| (o.field, o.direction == Direction::Desc)).unwrap_or_default();
         let columns = super::direct::node_columns::<Task, Model>(&ctx.item.node);
         let page = tasks::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before), columns).await?;
-        let rows: Vec<_> = page.items.iter().map(|(_, t)| t).collect();
+        let rows: Vec<_> = page.rows.iter().collect();
         super::loaders::prime_tasks(ctx, &rows).await?;
         Ok(connection(page, Task::from))
     }

@@ -127,8 +127,8 @@ pub fn stream(
             let page =
                 blockers::list(&state, &filter, BlockerOrderField::CreatedAt, false, &args, Columns::ALL).await?;
             cur.done = !page.has_next;
-            cur.after = page.items.last().map(|(c, _)| c.encode());
-            let rows: Vec<blocker::Model> = page.items.into_iter().map(|(_, m)| m).collect();
+            cur.after = page.cursors.last().map(|c| c.encode());
+            let rows: Vec<blocker::Model> = page.rows;
             let codes = cur.codes.clone().unwrap_or_default();
             let chunk = render_page(&state, &rows, format, &codes).await?;
             Ok(Some((chunk, cur)))

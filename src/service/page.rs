@@ -88,6 +88,7 @@ pub fn undated() -> NaiveDate {
 }
 
 /// A value of a sort key, as kept in a cursor.
+#[derive(Clone)]
 pub enum KeyValue {
     Text(String),
     Date(NaiveDate),
@@ -117,6 +118,7 @@ impl KeyValue {
 
 /// Where a row stands in its list: its sort key and id. Encoded (a JSON pair in URL-safe base64)
 /// only when a client asks for it: a script paging 500 rows at a time asks for one.
+#[derive(Clone)]
 pub struct Cursor {
     key: KeyValue,
     id: Uuid,
@@ -128,9 +130,14 @@ impl Cursor {
     }
 }
 
-/// One page of rows with their cursors.
+/// One page of rows with their cursors. The rows stay in the list they were read into: a row
+/// of a page of blockers is some 400 bytes, and pairing each with its cursor moved all 500 of
+/// them once more.
 pub struct Page<M> {
-    pub items: Vec<(Cursor, M)>,
+    /// The rows, in the list's order.
+    pub rows: Vec<M>,
+    /// The cursor of each row, in the same order.
+    pub cursors: Vec<Cursor>,
     pub has_next: bool,
     pub has_previous: bool,
     pub count: CountQuery,
@@ -139,7 +146,8 @@ pub struct Page<M> {
 impl<M> Page<M> {
     pub fn map<N>(self, f: impl Fn(M) -> N) -> Page<N> {
         Page {
-            items: self.items.into_iter().map(|(c, m)| (c, f(m))).collect(),
+            rows: self.rows.into_iter().map(f).collect(),
+            cursors: self.cursors,
             has_next: self.has_next,
             has_previous: self.has_previous,
             count: self.count,
@@ -272,15 +280,15 @@ where
     if backward {
         rows.reverse();
     }
-    let items = rows
-        .into_iter()
+    let cursors = rows
+        .iter()
         .map(|row| {
-            let (key, id) = key_of(&row);
-            (Cursor { key, id }, row)
+            let (key, id) = key_of(row);
+            Cursor { key, id }
         })
         .collect();
     let (has_next, has_previous) = if backward { (args.before.is_some(), more) } else { (more, args.after.is_some()) };
-    Ok(Page { items, has_next, has_previous, count })
+    Ok(Page { rows, cursors, has_next, has_previous, count })
 }
 
 fn count_query<E: EntityTrait>(db: &DatabaseConnection, select: &Select<E>) -> CountQuery {

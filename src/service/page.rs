@@ -131,7 +131,7 @@ impl Cursor {
 }
 
 /// One page of rows with their cursors. The rows stay in the list they were read into: a row
-/// of a page of blockers is some 400 bytes, and pairing each with its cursor moved all 500 of
+/// of a page of blockers is 328 bytes, and pairing each with its cursor moved all 500 of
 /// them once more.
 pub struct Page<M> {
     /// The rows, in the list's order.

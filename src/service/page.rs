@@ -143,18 +143,6 @@ pub struct Page<M> {
     pub count: CountQuery,
 }
 
-impl<M> Page<M> {
-    pub fn map<N>(self, f: impl Fn(M) -> N) -> Page<N> {
-        Page {
-            rows: self.rows.into_iter().map(f).collect(),
-            cursors: self.cursors,
-            has_next: self.has_next,
-            has_previous: self.has_previous,
-            count: self.count,
-        }
-    }
-}
-
 /// `totalCount`, built and run only when a client asks for it (a script paging through a list
 /// does not).
 #[derive(Clone)]

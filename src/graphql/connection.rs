@@ -2,6 +2,7 @@
 
 use super::direct::{Direct, PlainFields, Plan};
 use super::json::{write_list, write_object, write_str, WritesJson};
+use super::shared::Shared;
 use crate::service::page::{CountQuery, Cursor, Page, PageArgs};
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::parser::types::{Field, SelectionSet};
@@ -64,6 +65,16 @@ where
         has_next: page.has_next,
         count: TotalCount(page.count),
     }
+}
+
+/// `connection` for nodes that share their rows (`Shared`): the page's rows move into one
+/// allocation together.
+pub fn shared<M, N>(page: Page<M>, node: impl Fn(Shared<M>) -> N) -> Conn<N>
+where
+    N: PlainFields,
+{
+    let Page { rows, cursors, has_next, has_previous, count } = page;
+    connection(Page { rows: Shared::all(rows), cursors, has_next, has_previous, count }, node)
 }
 
 impl<N: PlainFields> OutputType for Conn<N> {

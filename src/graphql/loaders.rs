@@ -1,6 +1,7 @@
 //! Per-request DataLoaders: every relation a list can reach is fetched in one statement per
 //! kind of key, whatever the page size. One loader type serves many key types.
 
+use super::shared::Shared;
 use crate::error::AppError;
 use crate::service::rows::{self, Columns};
 use crate::service::statements::{self, Shape};
@@ -11,7 +12,7 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QueryTrait,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,7 +44,7 @@ pub struct Loaders {
 }
 
 /// Keyed by random ids, looked up 1,500 times a page: a fast hash, not SipHash.
-type KeptMap<M> = HashMap<(Uuid, Columns), Arc<M>, rustc_hash::FxBuildHasher>;
+type KeptMap<M> = HashMap<(Uuid, Columns), Shared<M>, rustc_hash::FxBuildHasher>;
 /// Sets of ids, a page's worth at most, hashed the same way.
 type FxHashSet<T> = HashSet<T, rustc_hash::FxBuildHasher>;
 type Kept<M> = Mutex<KeptMap<M>>;
@@ -66,12 +67,12 @@ impl Loaders {
     }
 
     /// A task this request has already loaded with (at least) `columns`.
-    pub fn loaded_task(&self, id: Uuid, columns: Columns) -> Option<Arc<task::Model>> {
+    pub fn loaded_task(&self, id: Uuid, columns: Columns) -> Option<Shared<task::Model>> {
         lookup(&self.loaded.as_ref()?.tasks, id, columns.normal::<task::Model>())
     }
 
     /// A ministry this request has already loaded with (at least) `columns`.
-    pub fn loaded_ministry(&self, id: Uuid, columns: Columns) -> Option<Arc<ministry::Model>> {
+    pub fn loaded_ministry(&self, id: Uuid, columns: Columns) -> Option<Shared<ministry::Model>> {
         lookup(&self.loaded.as_ref()?.ministries, id, columns.normal::<ministry::Model>())
     }
 
@@ -87,10 +88,35 @@ impl Loaders {
         Some(Snapshot { tasks: loaded.tasks.lock().ok()?, ministries: loaded.ministries.lock().ok()? })
     }
 
+    /// `ids` split into the rows this request keeps already with (at least) `columns`, each once,
+    /// and the ids still to read.
+    fn partition<M>(
+        &self,
+        store: impl Fn(&Loaded) -> &Kept<M>,
+        ids: impl IntoIterator<Item = Uuid>,
+        columns: Columns,
+    ) -> (Vec<Shared<M>>, Vec<Uuid>) {
+        let kept = match self.loaded.as_ref().and_then(|l| store(l).lock().ok()) {
+            // The first load of its kind in a request (a page's tasks): `IdList` drops duplicates.
+            Some(kept) if !kept.is_empty() => kept,
+            _ => return (Vec::new(), ids.into_iter().collect()),
+        };
+        let ids = distinct(ids);
+        let mut found = Vec::new();
+        let mut missing = Vec::with_capacity(ids.len());
+        for id in ids {
+            match find(&kept, id, columns) {
+                Some(m) => found.push(m.clone()),
+                None => missing.push(id),
+            }
+        }
+        (found, missing)
+    }
+
     fn keep<M>(
         &self,
         store: impl Fn(&Loaded) -> &Kept<M>,
-        rows: impl ExactSizeIterator<Item = ((Uuid, Columns), Arc<M>)>,
+        rows: impl ExactSizeIterator<Item = ((Uuid, Columns), Shared<M>)>,
     ) {
         if let Some(mut kept) = self.loaded.as_ref().and_then(|l| store(l).lock().ok()) {
             kept.reserve(rows.len());
@@ -99,11 +125,11 @@ impl Loaders {
     }
 }
 
-fn lookup<M>(kept: &Kept<M>, id: Uuid, columns: Columns) -> Option<Arc<M>> {
+fn lookup<M>(kept: &Kept<M>, id: Uuid, columns: Columns) -> Option<Shared<M>> {
     find(&*kept.lock().ok()?, id, columns).cloned()
 }
 
-fn find<M>(kept: &KeptMap<M>, id: Uuid, columns: Columns) -> Option<&Arc<M>> {
+fn find<M>(kept: &KeptMap<M>, id: Uuid, columns: Columns) -> Option<&Shared<M>> {
     kept.get(&(id, columns)).or_else(|| kept.get(&(id, Columns::ALL)))
 }
 
@@ -114,11 +140,11 @@ pub struct Snapshot<'a> {
 }
 
 impl Snapshot<'_> {
-    pub fn task(&self, id: Uuid, columns: Columns) -> Option<&Arc<task::Model>> {
+    pub fn task(&self, id: Uuid, columns: Columns) -> Option<&Shared<task::Model>> {
         find(&self.tasks, id, columns.normal::<task::Model>())
     }
 
-    pub fn ministry(&self, id: Uuid, columns: Columns) -> Option<&Arc<ministry::Model>> {
+    pub fn ministry(&self, id: Uuid, columns: Columns) -> Option<&Shared<ministry::Model>> {
         find(&self.ministries, id, columns.normal::<ministry::Model>())
     }
 }
@@ -200,7 +226,8 @@ fn in_list(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
 
 /// `ids` without duplicates, in the order first seen.
 fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
-    let mut seen = FxHashSet::default();
+    let ids = ids.into_iter();
+    let mut seen = FxHashSet::with_capacity_and_hasher(ids.size_hint().0, Default::default());
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
 
@@ -233,10 +260,10 @@ macro_rules! by_id_loader {
 macro_rules! positional_loader {
     ($key:ident, $part:ident, $entity:path, $model:ty, $store:ident) => {
         impl Loader<$key> for Loaders {
-            type Value = std::sync::Arc<$model>;
+            type Value = Shared<$model>;
             type Error = async_graphql::Error;
 
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, std::sync::Arc<$model>> {
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Shared<$model>> {
                 let whole: Vec<$part> = keys.iter().map(|k| $part(k.0, Columns::ALL)).collect();
                 let rows = Loader::<$part>::load(self, &whole).await?;
                 Ok(rows.into_iter().map(|(k, m)| ($key(k.0), m)).collect())
@@ -244,10 +271,10 @@ macro_rules! positional_loader {
         }
 
         impl Loader<$part> for Loaders {
-            type Value = std::sync::Arc<$model>;
+            type Value = Shared<$model>;
             type Error = async_graphql::Error;
 
-            async fn load(&self, keys: &[$part]) -> LoadResult<$part, std::sync::Arc<$model>> {
+            async fn load(&self, keys: &[$part]) -> LoadResult<$part, Shared<$model>> {
                 let mut by_columns: HashMap<Columns, Vec<Uuid>> = HashMap::new();
                 for k in keys {
                     by_columns.entry(k.1).or_default().push(k.0);
@@ -262,16 +289,22 @@ macro_rules! positional_loader {
         }
 
         impl Loaders {
-            /// Rows by id with `columns`, in one statement, kept for `direct` (when this
-            /// request keeps what it loads) and returned in no particular order.
+            /// Rows by id with `columns`, kept for `direct` (when this request keeps what it
+            /// loads) and returned once each, in no particular order. Rows this request has
+            /// kept already are not read again (a dashboard's overdue tasks and its summary ask
+            /// for many of the same ministries); the others are read in one statement.
             pub async fn $store(
                 &self,
                 ids: impl IntoIterator<Item = Uuid>,
                 columns: Columns,
-            ) -> Result<Vec<Arc<$model>>, async_graphql::Error> {
+            ) -> Result<Vec<Shared<$model>>, async_graphql::Error> {
                 use $entity as E;
+                let (mut rows, missing) = self.partition(|l| &l.$store, ids, columns);
+                if missing.is_empty() {
+                    return Ok(rows);
+                }
                 let backend = self.db.get_database_backend();
-                let ids = IdList::new(backend, ids);
+                let ids = IdList::new(backend, missing);
                 let shape = Shape {
                     query: "by ids",
                     table: E::default().as_str(),
@@ -288,9 +321,10 @@ macro_rules! positional_loader {
                     0 => build(),
                     _ => statements::statement(backend, shape, ids.values(), build),
                 };
-                let rows = rows::read_all::<E, _>(&self.db, statement, columns).await.map_err(db_error)?;
-                let rows: Vec<Arc<$model>> = rows.into_iter().map(Arc::new).collect();
-                self.keep(|l| &l.$store, rows.iter().map(|m| ((m.id, columns), m.clone())));
+                let read = rows::read_all::<E, _>(&self.db, statement, columns).await.map_err(db_error)?;
+                let read = Shared::all(read);
+                self.keep(|l| &l.$store, read.iter().map(|m| ((m.id, columns), m.clone())));
+                rows.extend(read);
                 Ok(rows)
             }
         }
@@ -469,8 +503,8 @@ pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_grap
     if wants(ctx, &["cooperatingMinistries"]) {
         let lists = loader.load_many(rows.iter().map(|t| CooperatorsOf(t.id))).await?;
         // Already fetched with the links; feeding them saves the ministries query.
-        let found: Vec<(MinistryId, std::sync::Arc<ministry::Model>)> =
-            lists.into_values().flatten().map(|m| (MinistryId(m.id), std::sync::Arc::new(m))).collect();
+        let found: Vec<(MinistryId, Shared<ministry::Model>)> =
+            lists.into_values().flatten().map(|m| (MinistryId(m.id), Shared::new(m))).collect();
         loader.feed_many(found).await;
     }
     if wants(ctx, &["directive"]) {

@@ -1,8 +1,9 @@
 //! Ministries and agencies.
 
-use super::connection::{args, connection, Conn};
+use super::connection::{self, args, Conn};
 use super::direct::{enumerated, int, plain_id, text, value, Direct, Plain, PlainFields};
 use super::loaders::{MinistryId, MinistryPart};
+use super::shared::Shared;
 use super::{actor, id, loader, opt_uuid, state, uuid};
 use crate::error::AppError;
 use crate::service::access::Action;
@@ -13,11 +14,11 @@ use chrono::{DateTime, Utc};
 use entity::enums::MinistryKind;
 use entity::ministry::Model;
 
-pub struct Ministry(pub std::sync::Arc<Model>);
+pub struct Ministry(pub Shared<Model>);
 
 impl From<Model> for Ministry {
     fn from(m: Model) -> Self {
-        Self(std::sync::Arc::new(m))
+        Self(Shared::new(m))
     }
 }
 
@@ -155,7 +156,7 @@ impl MinistryQuery {
         let f = filter.unwrap_or_default();
         let filter = MinistryFilter { search: f.search, kind: f.kind, codes: f.codes };
         let page = ministries::list(state(ctx)?, &filter, &args(first, after, last, before)).await?;
-        Ok(connection(page, Ministry::from))
+        Ok(connection::shared(page, Ministry))
     }
 
     /// One ministry, by `id` or by `code`.

@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod ministry;
 pub mod report;
 pub mod scalars;
+pub mod shared;
 pub mod subscription;
 pub mod summary;
 pub mod task;

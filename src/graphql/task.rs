@@ -1,13 +1,14 @@
 //! Tasks and the "7 rõ" rule.
 
 use super::blocker::Blocker;
-use super::connection::{args, connection, Conn};
+use super::connection::{self, args, connection, Conn};
 use super::direct::{date, enumerated, int, opt_text, plain_id, text, value, Direct, Plain, PlainFields, Related};
 use super::directive::{self, Directive};
 use super::loaders::{CooperatorsOf, TaskId, TaskPart};
 use super::ministry::{self, Ministry};
 use super::report::MonthlyReport;
 use super::scalars::Date;
+use super::shared::Shared;
 use super::working_group::{self, WorkingGroup};
 use super::{actor, id, loader, opt_uuid, state, uuid};
 use crate::service::access::Action;
@@ -19,13 +20,12 @@ use async_graphql::{Context, ContextSelectionSet, InputObject, MaybeUndefined, O
 use chrono::{DateTime, Utc};
 use entity::enums::{BlockerStatus, TaskStatus};
 use entity::task::Model;
-use std::sync::Arc;
 
-pub struct Task(pub std::sync::Arc<Model>);
+pub struct Task(pub Shared<Model>);
 
 impl From<Model> for Task {
     fn from(m: Model) -> Self {
-        Self(std::sync::Arc::new(m))
+        Self(Shared::new(m))
     }
 }
 
@@ -187,7 +187,7 @@ pub(crate) async fn load_many(
     loader: &crate::graphql::RequestLoader,
     ids: impl IntoIterator<Item = uuid::Uuid>,
     columns: Columns,
-) -> Result<Vec<Arc<Model>>> {
+) -> Result<Vec<Shared<Model>>> {
     Ok(if columns.is_all::<Model>() {
         loader.load_many(ids.into_iter().map(TaskId)).await?.into_values().collect()
     } else if loader.loader().keeps() {
@@ -319,7 +319,7 @@ impl TaskQuery {
         let page = tasks::list(state(ctx)?, &filter, field, desc, &args(first, after, last, before), columns).await?;
         let rows: Vec<_> = page.rows.iter().collect();
         super::loaders::prime_tasks(ctx, &rows).await?;
-        Ok(connection(page, Task::from))
+        Ok(connection::shared(page, Task))
     }
 
     async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Direct<Task>>> {

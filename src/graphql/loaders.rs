@@ -515,8 +515,53 @@ pub async fn prime_tasks(ctx: &Context<'_>, rows: &[&task::Model]) -> async_grap
 
 #[cfg(test)]
 mod tests {
-    use super::in_list;
-    use uuid::Uuid;
+    use super::*;
+
+    fn ministry(id: Uuid) -> ministry::Model {
+        ministry::Model {
+            id,
+            code: id.simple().to_string()[..6].to_uppercase(),
+            name_vi: String::new(),
+            name_en: String::new(),
+            kind: entity::enums::MinistryKind::Ministry,
+            search_text: String::new(),
+            version: 1,
+            created_at: Default::default(),
+            updated_at: Default::default(),
+        }
+    }
+
+    #[test]
+    fn rows_a_request_holds_are_not_read_again() {
+        let code = Columns::of::<ministry::Model>(&["code"]).expect("a column");
+        let ids: Vec<Uuid> = (0..6).map(|_| Uuid::new_v4()).collect();
+        let loaders = Loaders::new(DatabaseConnection::default());
+        // The first load of a request reads every id (duplicates are dropped by `IdList`).
+        let (found, missing) = loaders.partition(|l| &l.ministries, ids[..3].iter().copied(), code);
+        assert!(found.is_empty());
+        assert_eq!(missing, ids[..3]);
+        let read = Shared::all(ids[..3].iter().map(|id| ministry(*id)).collect());
+        loaders.keep(|l| &l.ministries, read.iter().map(|m| ((m.id, code), m.clone())));
+        // A later one reads only what is not held, and gets the rest from what is, once each.
+        let asked = ids[1..].iter().chain(&ids[1..3]).copied();
+        let (found, missing) = loaders.partition(|l| &l.ministries, asked, code);
+        let mut found: Vec<Uuid> = found.iter().map(|m| m.id).collect();
+        found.sort();
+        let mut held = ids[1..3].to_vec();
+        held.sort();
+        assert_eq!(found, held);
+        assert_eq!(missing, ids[3..]);
+        // Rows held with other columns do not answer for these.
+        let name = Columns::of::<ministry::Model>(&["name_vi"]).expect("a column");
+        let (found, missing) = loaders.partition(|l| &l.ministries, ids[..2].iter().copied(), name);
+        assert!(found.is_empty());
+        assert_eq!(missing, ids[..2]);
+        // A loader that keeps nothing reads everything.
+        let uncached = Loaders::uncached(DatabaseConnection::default());
+        let (found, missing) = uncached.partition(|l| &l.ministries, ids[..2].iter().copied(), code);
+        assert!(found.is_empty());
+        assert_eq!(missing, ids[..2]);
+    }
 
     #[test]
     fn in_lists_are_deduplicated_and_padded_to_a_power_of_two() {

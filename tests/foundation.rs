@@ -348,6 +348,67 @@ async fn a_page_of_blockers_with_relations_costs_a_fixed_number_of_statements() 
     }
 }
 
+const ONE_PAGE: &str = "{ a: blockers(first: 20, filter: { status: [FORWARDED] }) { nodes { id raisedBy { code } responsibleMinistry { code } } } }";
+const TWO_PAGES: &str = "{ a: blockers(first: 20, filter: { status: [FORWARDED] }) { nodes { id raisedBy { code } responsibleMinistry { code } } }
+  b: blockers(first: 20, filter: { status: [FORWARDED] }) { nodes { id raisedBy { code } responsibleMinistry { code } } } }";
+
+#[tokio::test]
+async fn a_request_does_not_read_again_the_rows_it_holds() {
+    for app in apps().await {
+        let s = app.observer().await;
+        insert_blockers(&app, 50).await;
+        // The principal, the page, and its raising and responsible ministries at once.
+        let (one, single) = app.post_counted(&s.token, ONE_PAGE, json!({})).await;
+        assert_eq!(single, 3, "[{}] {one}", app.backend);
+        let (two, double) = app.post_counted(&s.token, TWO_PAGES, json!({})).await;
+        assert_eq!(two["data"]["a"], one["data"]["a"], "[{}]", app.backend);
+        assert_eq!(two["data"]["b"], one["data"]["a"], "[{}]", app.backend);
+        if app.backend == "sqlite" {
+            // Root fields take turns on SQLite: the second page finds every ministry it shows
+            // among those the first one read, and reads only its blockers.
+            assert_eq!(double, 4, "[{}] statements for two pages", app.backend);
+        } else {
+            // At once on PostgreSQL: the second page's ministries are read again only when both
+            // pages ask for them at the same moment.
+            assert!((4..=5).contains(&double), "[{}] {double} statements for two pages", app.backend);
+        }
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn on_sqlite_the_root_fields_of_a_request_take_turns() {
+    for app in common::apps_with(|s| s.debug_sql_capture = true).await {
+        let s = app.observer().await;
+        // The ministries' page, then its count; the tasks' page would start beside the first.
+        let q = "{ ministries(first: 3) { totalCount nodes { code } } tasks(first: 3) { nodes { code } } }";
+        let res = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&s.token)
+            .header("x-capture-sql", "1")
+            .json(&json!({ "query": q }))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["data"]["tasks"]["nodes"].as_array().map(Vec::len), Some(3), "{body}");
+        let sql: Vec<&str> = body["extensions"]["sqlStatements"]
+            .as_array()
+            .expect("captured")
+            .iter()
+            .map(|c| c["sql"].as_str().unwrap())
+            .collect();
+        let tasks = sql.iter().position(|q| q.contains("FROM \"tasks\"")).expect("the tasks' page");
+        let ministries = sql.iter().rposition(|q| q.contains("FROM \"ministries\"")).expect("the ministries' count");
+        // On PostgreSQL they run at once, and either may end first.
+        if app.backend == "sqlite" {
+            assert!(ministries < tasks, "[sqlite] the second root field started before the first ended: {sql:#?}");
+        }
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     for app in apps().await {

@@ -23,14 +23,22 @@ use crate::db::{StatementCounter, STATEMENTS};
 use crate::error::AppError;
 use crate::service::{Actor, AppState};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, MergedObject, Schema, SchemaBuilder, ID};
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::{resolve_container, ContainerType};
+use async_graphql::{
+    Context, ContextSelectionSet, MergedObject, ObjectType, OutputType, Positioned, Schema, SchemaBuilder,
+    ServerResult, Value, ID,
+};
 use loaders::Loaders;
+use std::borrow::Cow;
 use std::sync::Arc;
 use uuid::Uuid;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct Query(
+#[graphql(name = "Query")]
+pub struct Queries(
     auth::AuthQuery,
     ministry::MinistryQuery,
     working_group::WorkingGroupQuery,
@@ -42,6 +50,52 @@ pub struct Query(
     audit::AuditQuery,
     webhook::WebhookQuery,
 );
+
+/// The query root: `Queries`, whose root fields take turns where the request says so (`Turn`).
+#[derive(Default)]
+pub struct Query(Queries);
+
+/// Request data on SQLite: the root fields of one request resolve one after another instead of
+/// at once. A dashboard asks for the monthly summary and a page of overdue tasks; resolved at once,
+/// each request had two statements in flight, and four screens queued for the pool's four
+/// connections, each queued statement another hand-over between threads. Taking turns, a
+/// request holds one connection at a time, as the summary's own statements already do (see
+/// `summary::MonthlySummary::read_in_turn`). On PostgreSQL a statement is a round trip to another
+/// process, and root fields still run at once there.
+#[derive(Default)]
+pub struct Turn(tokio::sync::Mutex<()>);
+
+impl ContainerType for Query {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        match ctx.data_opt::<Turn>() {
+            Some(turn) => {
+                let _held = turn.0.lock().await;
+                self.0.resolve_field(ctx).await
+            }
+            None => self.0.resolve_field(ctx).await,
+        }
+    }
+
+    async fn find_entity(&self, ctx: &Context<'_>, params: &Value) -> ServerResult<Option<Value>> {
+        self.0.find_entity(ctx, params).await
+    }
+}
+
+impl OutputType for Query {
+    fn type_name() -> Cow<'static, str> {
+        Queries::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Queries::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
+        resolve_container(ctx, self).await
+    }
+}
+
+impl ObjectType for Query {}
 
 /// Every mutation of the API. Each runs in one transaction and writes one audit event.
 #[derive(MergedObject, Default)]

@@ -303,6 +303,9 @@ async fn execute_one(
     let (actor, loader) = request_data(&state.app, actor, counter.clone());
     let today = crate::graphql::Today(state.app.clock.today());
     let mut request = request.data(actor).data(loader).data(addr.clone()).data(today);
+    if state.app.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        request = request.data(crate::graphql::Turn::default());
+    }
     if writes_json {
         // Every answer of this handler is written by `json::response(s)`.
         request = request.data(crate::graphql::json::WritesJson);

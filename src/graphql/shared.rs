@@ -14,7 +14,7 @@ pub struct Shared<M> {
 impl<M> Shared<M> {
     /// One row on its own.
     pub fn new(row: M) -> Self {
-        Self { rows: Arc::from(vec![row]), at: 0 }
+        Self { rows: Arc::new([row]), at: 0 }
     }
 
     /// Each of `rows`, all in one allocation.

@@ -92,6 +92,8 @@ struct Stats {
     /// Items listed in all answers, and the latencies of the answers that listed a full page.
     items: usize,
     full_pages: Vec<Duration>,
+    /// Requests a second in each slice of time, in the order the slices ran.
+    slice_rates: Vec<f64>,
 }
 
 /// CPU time of the server process and of this one.
@@ -142,6 +144,7 @@ impl Stats {
     }
     /// Adds a run of the same load measured in another slice of time: its time and CPU add up.
     fn add_slice(&mut self, other: Stats) {
+        self.slice_rates.push(other.rps());
         self.elapsed += other.elapsed;
         self.cpu = match (self.cpu, other.cpu) {
             (Some(a), Some(b)) => Some(CpuUse { server: a.server + b.server, client: a.client + b.client }),
@@ -1012,6 +1015,20 @@ async fn scenario_burst(
     })
 }
 
+/// A scenario's share of its floor over the whole run and, where the two took turns in slices,
+/// the lowest and highest share of a single slice: how far the machine moved it within the run.
+fn ratio_cell(load: &Stats, floor: &Stats) -> String {
+    let whole = format!("{:.0}%", 100.0 * load.rps() / floor.rps());
+    let (a, b) = (&load.slice_rates, &floor.slice_rates);
+    if a.len() < 2 || a.len() != b.len() {
+        return whole;
+    }
+    let shares: Vec<f64> = a.iter().zip(b).map(|(l, f)| 100.0 * l / f.max(1e-9)).collect();
+    let low = shares.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{whole} ({low:.0}–{high:.0})")
+}
+
 fn print_table(title: &str, rows: &mut [Row]) {
     println!("\n### {title}\n");
     println!(
@@ -1020,7 +1037,7 @@ fn print_table(title: &str, rows: &mut [Row]) {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows.iter_mut() {
         let (floor_rps, ratio) = match r.floor.as_mut() {
-            Some(f) if f.errors == 0 => (format!("{:.0}", f.rps()), format!("{:.0}%", 100.0 * r.stats.rps() / f.rps())),
+            Some(f) if f.errors == 0 => (format!("{:.0}", f.rps()), ratio_cell(&r.stats, f)),
             Some(f) => (
                 format!("{:.0} ({} errors: {})", f.rps(), f.errors, f.first_error.clone().unwrap_or_default()),
                 "-".into(),
@@ -1049,6 +1066,12 @@ fn print_table(title: &str, rows: &mut [Row]) {
         if let Some(e) = &r.stats.first_error {
             println!("\nfirst error of {}: {e}\n", r.scenario);
         }
+    }
+    if rows.iter().any(|r| r.stats.slice_rates.len() > 1) {
+        println!(
+            "\nIn brackets after the share of the floor: the lowest and the highest share in one of the slices in \
+             which the scenario and its floor took turns."
+        );
     }
 }
 

@@ -57,6 +57,10 @@ struct Args {
     /// The read scenarios and their floors run in this many alternating slices each.
     #[arg(long, default_value_t = 4)]
     slices: u32,
+    /// Seconds each side (a scenario, its floor) runs unmeasured before the slices, so that
+    /// neither starts on connections whose caches the other has already warmed.
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
     /// Which scenarios: point, pull, dashboard, burst.
     #[arg(long, default_value = "point,pull,dashboard,burst")]
     scenarios: String,
@@ -536,6 +540,19 @@ where
     let slices = args.slices.max(1);
     let slice = Duration::from_secs(args.seconds) / slices;
     let mut out: Vec<(Stats, Option<Stats>)> = sides.iter().map(|_| (Stats::default(), None)).collect();
+    let warmup = Duration::from_secs_f64(args.warmup.max(0.0));
+    if !warmup.is_zero() {
+        for side in &sides {
+            SERVER_PID.store(side.pid, Ordering::Relaxed);
+            let job = side.job.clone();
+            // Rows of their own: after those of the slices below.
+            let first = (slices as usize + 1) * 1_000_003;
+            closed_loop(clients, warmup, move |c, i| job(c, first + i)).await;
+            if let Some((db, sets)) = &side.floor {
+                floor(db, Arc::default(), sets.clone(), clients, warmup, false).await;
+            }
+        }
+    }
     for n in 0..slices as usize {
         for (side, (load, base)) in sides.iter().zip(out.iter_mut()) {
             SERVER_PID.store(side.pid, Ordering::Relaxed);
@@ -1024,6 +1041,9 @@ fn ratio_cell(load: &Stats, floor: &Stats) -> String {
         return whole;
     }
     let shares: Vec<f64> = a.iter().zip(b).map(|(l, f)| 100.0 * l / f.max(1e-9)).collect();
+    if std::env::var_os("BENCH_SLICES").is_some() {
+        eprintln!("slices: load {a:.0?} floor {b:.0?} shares {shares:.0?}");
+    }
     let low = shares.iter().copied().fold(f64::INFINITY, f64::min);
     let high = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     format!("{whole} ({low:.0}–{high:.0})")

@@ -1041,9 +1041,6 @@ fn ratio_cell(load: &Stats, floor: &Stats) -> String {
         return whole;
     }
     let shares: Vec<f64> = a.iter().zip(b).map(|(l, f)| 100.0 * l / f.max(1e-9)).collect();
-    if std::env::var_os("BENCH_SLICES").is_some() {
-        eprintln!("slices: load {a:.0?} floor {b:.0?} shares {shares:.0?}");
-    }
     let low = shares.iter().copied().fold(f64::INFINITY, f64::min);
     let high = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     format!("{whole} ({low:.0}–{high:.0})")

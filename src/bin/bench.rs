@@ -1327,3 +1327,34 @@ fn main() -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` requests over `secs` seconds, measured in slices of the given rates.
+    fn measured(n: usize, secs: f64, slices: &[f64]) -> Stats {
+        Stats {
+            latencies: vec![Duration::from_millis(1); n],
+            elapsed: Duration::from_secs_f64(secs),
+            slice_rates: slices.to_vec(),
+            ..Stats::default()
+        }
+    }
+
+    #[test]
+    fn a_ratio_shows_its_lowest_and_highest_slice() {
+        let load = measured(400, 4.0, &[80.0, 120.0]);
+        let floor = measured(800, 4.0, &[200.0, 200.0]);
+        assert_eq!(ratio_cell(&load, &floor), "50% (40–60)");
+    }
+
+    #[test]
+    fn a_ratio_without_slices_to_pair_stands_alone() {
+        let load = measured(400, 4.0, &[]);
+        let floor = measured(800, 4.0, &[]);
+        assert_eq!(ratio_cell(&load, &floor), "50%");
+        let uneven = measured(400, 4.0, &[100.0, 100.0]);
+        assert_eq!(ratio_cell(&uneven, &measured(800, 4.0, &[200.0])), "50%");
+    }
+}

@@ -1,7 +1,8 @@
 //! A dataset at national scale for benchmarks: 100 agencies; 5,000 tasks, 300,000 monthly reports
 //! over five years, 50,000 blockers (about 10% unresolved), with their events and audit rows,
-//! times `scale`. The scale multiplies the history, not the agencies: the country plans for 100
-//! reporting agencies however long the programme runs. Deterministic from `seed` (and today's date, which anchors the history: the
+//! times `scale`. The scale multiplies the tasks with their reports and blockers, over the same
+//! five years, not the agencies: the country plans for 100 reporting agencies however large the
+//! programme grows. Deterministic from `seed` (and today's date, which anchors the history: the
 //! current and previous periods are left without reports, for the month-end burst).
 
 use super::periods::Period;
